@@ -1,0 +1,1 @@
+"""Foundations shared by every layer: types, errors, configuration, row kinds."""

@@ -1,0 +1,1 @@
+"""Built-in scalar functions of Flink SQL, typed and translated to DuckDB."""

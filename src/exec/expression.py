@@ -212,6 +212,8 @@ class BatchEvaluator:
     def evaluate(self, table: pa.Table) -> pa.Table:
         names = [column_name(i) for i in range(table.num_columns - len(self.extra_columns))] + self.extra_columns
         renamed = table.rename_columns(names)
+        if renamed.num_columns == 0:  # DuckDB cannot scan a table without columns
+            renamed = pa.table({"__rows": pa.nulls(table.num_rows, pa.int8())})
         try:
             self.connection.register("batch", renamed)
             result = self.connection.sql(self.sql).to_arrow_table()

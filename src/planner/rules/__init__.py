@@ -1,1 +1,1 @@
-"""flowsql."""
+"""Optimizer rules, one per module; ``flowsql.planner.optimizer.PHASES`` orders them."""

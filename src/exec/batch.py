@@ -1,0 +1,165 @@
+"""Batch execution: a bounded plan handed whole to DuckDB as one SQL query.
+
+Each logical node becomes a subquery whose columns are named ``_0, _1, ...``; scans read through
+the connector's DuckDB table expression when it has one (e.g. ``read_parquet``), else the
+connector's reader is drained into an Arrow table. The result is a single insert-only batch.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pyarrow as pa
+
+from flowsql.common.changes import ChangeBatch
+from flowsql.common.errors import ExecutionError
+from flowsql.exec.expression import SqlTranslator, conform
+from flowsql.planner.expressions import AggregateCall
+from flowsql.planner.physical import PhysicalNode
+
+
+def _cols(n: int, offset: int = 0) -> str:
+    return ", ".join(f"_{i + offset}" for i in range(n)) if n else ""
+
+
+class BatchQuery:
+    def __init__(self, connection: duckdb.DuckDBPyConnection) -> None:
+        self.connection = connection
+        self.counter = 0
+        self.memo: dict[int, str] = {}
+
+    def _register(self, table: pa.Table) -> str:
+        self.counter += 1
+        name = f"__src{self.counter}"
+        self.connection.register(name, table.rename_columns([f"_{i}" for i in range(table.num_columns)]))
+        return name
+
+    def sql(self, node: PhysicalNode) -> str:
+        if id(node) in self.memo:
+            return self.memo[id(node)]
+        text = self._sql(node)
+        self.memo[id(node)] = text
+        return text
+
+    def _sql(self, node: PhysicalNode) -> str:
+        kind = node.kind
+        n = len(node.fields)
+        if kind == "TableSourceScan":
+            scan = node.source.batch_scan_sql()
+            if scan is not None:
+                names = [f.name for f in node.fields]
+                select = ", ".join(f'"{c}" AS _{i}' for i, c in enumerate(names))
+                return f"SELECT {select} FROM {scan}"
+            return f"SELECT * FROM {self._register(drain(node))}"
+        if kind == "Values":
+            from flowsql.exec.operators.values import ValuesReader
+            from flowsql.exec.job import arrow_schema
+
+            batch = ValuesReader(node.logical.rows, arrow_schema(node)).poll(1 << 30)
+            if n == 0:
+                return f"SELECT 1 AS __dummy FROM range({batch.num_rows})"
+            return f"SELECT * FROM {self._register(batch.table)}"
+        child = [self.sql(i) for i in node.inputs]
+        tr = SqlTranslator()
+        if kind == "Calc":
+            select = ", ".join(f"{tr.sql(e)} AS _{i}" for i, e in enumerate(node.projections)) or "1 AS __dummy"
+            where = f" WHERE {tr.sql(node.condition)}" if node.condition is not None else ""
+            return f"SELECT {select} FROM ({child[0]}){where}"
+        if kind == "WatermarkAssigner":
+            return child[0]
+        if kind == "GroupAggregate":
+            agg = node.logical
+            keys = [f"_{k}" for k in agg.group_keys]
+            parts = [f"{k} AS _{i}" for i, k in enumerate(keys)]
+            for j, call in enumerate(agg.aggregates):
+                parts.append(f"{aggregate_sql(call)} AS _{len(keys) + j}")
+            group = f" GROUP BY {', '.join(keys)}" if keys else ""
+            return f"SELECT {', '.join(parts) or '1 AS __dummy'} FROM ({child[0]}){group}"
+        if kind == "Union":
+            return " UNION ALL ".join(f"SELECT * FROM ({c})" for c in child)
+        if kind == "SortLimit":
+            s = node.logical
+            order = ", ".join(f"_{i} {'ASC' if asc else 'DESC'} NULLS {'FIRST' if nf else 'LAST'}"
+                              for i, asc, nf in s.keys)
+            text = f"SELECT * FROM ({child[0]})" + (f" ORDER BY {order}" if order else "")
+            if s.fetch is not None:
+                text += f" LIMIT {s.fetch}"
+            if s.offset:
+                text += f" OFFSET {s.offset}"
+            return text
+        if kind == "ReplicateRows":
+            w = node.logical.width
+            return f"SELECT {_cols(w)} FROM ({child[0]}) AS r, range(r._{w})"
+        if kind == "Join":
+            j = node.logical
+            nl, nr = len(j.left.fields), len(j.right.fields)
+            right = f"SELECT {', '.join(f'_{i} AS _{i + nl}' for i in range(nr))} FROM ({child[1]})"
+            join = {"INNER": "JOIN", "LEFT": "LEFT JOIN", "RIGHT": "RIGHT JOIN", "FULL": "FULL JOIN",
+                    "SEMI": "SEMI JOIN", "ANTI": "ANTI JOIN"}[j.join_type]
+            return f"SELECT * FROM ({child[0]}) AS l {join} ({right}) AS r ON {tr.sql(j.condition)}"
+        if kind == "Sink":
+            return child[0]
+        raise ExecutionError(f"batch mode has no translation for {kind}")
+
+
+def aggregate_sql(call: AggregateCall) -> str:
+    args = [f"_{a}" for a in call.args]
+    distinct = "DISTINCT " if call.distinct else ""
+    fn = call.function
+    inner = ", ".join(args)
+    if fn == "COUNT":
+        text = f"count({distinct}{inner or '*'})"
+    elif fn == "LISTAGG":
+        sep = str(call.constant_args[0]).replace("'", "''")
+        text = f"string_agg({distinct}{inner}, '{sep}')"
+    elif fn in ("FIRST_VALUE", "LAST_VALUE", "ANY_VALUE"):
+        name = {"FIRST_VALUE": "first", "LAST_VALUE": "last", "ANY_VALUE": "first"}[fn]
+        cond = f"{args[0]} IS NOT NULL"
+        text = f"{name}({inner}) FILTER (WHERE {cond}" + (f" AND _{call.filter_arg}" if call.filter_arg is not None
+                                                         else "") + ")"
+        return f"CAST({text} AS {call.type.to_duckdb()})"
+    elif fn == "SUM0":
+        text = f"coalesce(sum({distinct}{inner}), 0)"
+    else:
+        text = f"{fn.lower()}({distinct}{inner})"
+    if call.filter_arg is not None:
+        text = f"{text} FILTER (WHERE _{call.filter_arg})"
+    if fn in ("AVG", "STDDEV_POP", "STDDEV_SAMP", "VAR_POP", "VAR_SAMP") and call.type.is_integer:
+        text = f"trunc({text})"
+    if fn == "AVG" and call.type.name == "DECIMAL":
+        text = f"round({text}, {call.type.scale})"
+    return f"CAST({text} AS {call.type.to_duckdb()})"
+
+
+def drain(node: PhysicalNode) -> pa.Table:
+    from flowsql.exec.job import arrow_schema
+
+    reader = node.source.create_reader()
+    schema = arrow_schema(node)
+    tables = []
+    while not reader.finished:
+        batch = reader.poll(1 << 20)
+        if batch is not None and batch.num_rows:
+            if batch.kinds is not None and not batch.is_insert_only:
+                raise ExecutionError("batch mode reads insert-only sources only",
+                                     hint="run changelog sources in streaming mode")
+            tables.append(conform(batch.table, schema))
+    reader.close()
+    return pa.concat_tables(tables) if tables else schema.empty_table()
+
+
+def run_batch(root: PhysicalNode, threads: int = 1) -> ChangeBatch:
+    from flowsql.exec.job import arrow_schema
+
+    connection = duckdb.connect()
+    connection.execute(f"SET threads = {max(1, threads)}")
+    connection.execute("SET TimeZone = 'UTC'")
+    query = BatchQuery(connection)
+    sql = query.sql(root)
+    try:
+        result = connection.sql(sql).to_arrow_table()
+    except duckdb.Error as e:
+        raise ExecutionError(str(e).split("\n")[0]) from None
+    schema = arrow_schema(root)
+    if len(schema) == 0:
+        return ChangeBatch(pa.table({"x": pa.nulls(result.num_rows)}).select([]))
+    return ChangeBatch(conform(result, schema))

@@ -1,0 +1,41 @@
+"""Calc: projection and filter, evaluated together in DuckDB over each batch.
+
+Stateless; passes row kinds through (a filtered-out row's kind goes with it), so it accepts and
+emits any changelog.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from flowsql.common.changes import ChangeBatch
+from flowsql.exec.expression import BatchEvaluator
+from flowsql.exec.operator import Operator
+from flowsql.planner.expressions import Expr
+
+_KIND = "__kind"
+
+
+class Calc(Operator):
+    name = "Calc"
+
+    def __init__(self, projections: list[Expr], condition: Expr | None, output_schema: pa.Schema) -> None:
+        super().__init__()
+        self.condition = condition
+        connection = duckdb.connect()
+        self.plain = BatchEvaluator(projections, condition, output_schema, connection)
+        self.with_kinds = BatchEvaluator(projections, condition, output_schema, connection,
+                                         extra_columns=[_KIND]) if condition is not None else None
+
+    def process(self, batch: ChangeBatch, input_index: int = 0) -> list[ChangeBatch]:
+        if batch.num_rows == 0:
+            return []
+        if batch.kinds is None or self.with_kinds is None:
+            result = self.plain.evaluate(batch.table)
+            return [ChangeBatch(result, batch.kinds)]
+        table = batch.table.append_column(_KIND, pa.array(batch.kinds, pa.int8()))
+        result = self.with_kinds.evaluate(table)
+        kinds = result.column(_KIND).to_numpy().astype(np.int8)
+        return [ChangeBatch(result.drop_columns([_KIND]), kinds)]

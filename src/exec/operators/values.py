@@ -1,0 +1,48 @@
+"""A reader for VALUES: the literal rows, evaluated once in DuckDB, as a bounded insert-only source."""
+
+from __future__ import annotations
+
+import duckdb
+import pyarrow as pa
+
+from flowsql.common.changes import ChangeBatch
+from flowsql.common.connector import SourceReader
+from flowsql.exec.expression import SqlTranslator, conform
+from flowsql.planner.expressions import Expr
+
+
+class ValuesReader(SourceReader):
+    def __init__(self, rows: tuple[tuple[Expr, ...], ...], schema: pa.Schema) -> None:
+        self.rows = rows
+        self.schema = schema
+        self.done = False
+
+    @property
+    def finished(self) -> bool:
+        return self.done
+
+    def poll(self, max_rows: int) -> ChangeBatch | None:
+        if self.done:
+            return None
+        self.done = True
+        if not self.schema.names:
+            return ChangeBatch(_empty_rows(len(self.rows)))
+        translator = SqlTranslator()
+        selects = [
+            "SELECT " + ", ".join(f"{translator.sql(v)} AS c{i}" for i, v in enumerate(row)) for row in self.rows
+        ]
+        con = duckdb.connect()
+        con.execute("SET TimeZone = 'UTC'")
+        result = con.sql(" UNION ALL ".join(selects)).to_arrow_table()
+        return ChangeBatch(conform(result, self.schema))
+
+    def position(self):
+        return {"done": self.done}
+
+    def seek(self, position) -> None:
+        self.done = bool(position["done"])
+
+
+def _empty_rows(n: int) -> pa.Table:
+    """A table with n rows and no columns (SELECT without FROM)."""
+    return pa.table({"x": pa.nulls(n)}).select([])

@@ -1,0 +1,810 @@
+"""Binding queries: sqlglot AST → logical plan, resolved against the catalog.
+
+The binder walks a query the way SQL defines it — FROM, WHERE, GROUP BY, HAVING, SELECT,
+DISTINCT, ORDER BY/LIMIT — producing plan nodes and typed expressions, and reports what it
+cannot resolve with the position and a suggestion.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlglot import exp
+
+from flowsql.catalog import CatalogManager, CatalogTable, CatalogView
+from flowsql.common.errors import FlowSqlError, ValidationError
+from flowsql.common.types import BIGINT, DataType, TIMESTAMP_LTZ, common_type
+from flowsql.planner.expr_binder import ExpressionBinder, Scope, ScopeField, error
+from flowsql.planner.expressions import AggregateCall, Call, Expr, InputRef, Literal, make_and
+from flowsql.planner.logical import (
+    Aggregate, Field, Filter, Join, Node, Project, ReplicateRows, Sink, Sort, TableScan, Union, Values,
+    WatermarkAssigner,
+)
+from flowsql.planner.typing_rules import aggregate_type
+
+
+@dataclass
+class Relation:
+    """A bound FROM item: its plan and the names/qualifier under which its fields are visible."""
+
+    plan: Node
+    qualifier: str | None
+
+    def scope_fields(self) -> list[ScopeField]:
+        return [ScopeField(f.name, f.type, self.qualifier) for f in self.plan.fields]
+
+
+def parse_sql_expression(text: str) -> exp.Expression:
+    from flowsql.planner.parser import parse_expression
+
+    return parse_expression(text)
+
+
+class QueryBinder:
+    def __init__(self, catalog: CatalogManager, functions=None) -> None:
+        self.catalog = catalog
+        self.functions = functions  # callable name -> user function binding, or None
+        self.ctes: list[dict[str, Node]] = []
+        self._view_stack: list[tuple[str, str, str]] = []
+
+    # == queries ======================================================================
+    def bind_query(self, node: exp.Expression) -> Node:
+        if isinstance(node, exp.Subquery):
+            return self._with_modifiers(self.bind_query(node.this), node)
+        if isinstance(node, exp.Paren):
+            return self.bind_query(node.this)
+        with_ = node.args.get("with_") or node.args.get("with")
+        if with_ is not None:
+            self.ctes.append({})
+            try:
+                for cte in with_.expressions:
+                    plan = self.bind_query(cte.this)
+                    columns = [c.name for c in (cte.args.get("alias").columns if cte.args.get("alias") else [])]
+                    if columns:
+                        plan = rename(plan, columns, cte)
+                    self.ctes[-1][cte.alias_or_name] = plan
+                stripped = node.copy()
+                stripped.set("with_" if "with_" in node.args else "with", None)
+                return self.bind_query(stripped)
+            finally:
+                self.ctes.pop()
+        if isinstance(node, exp.Select):
+            return self.bind_select(node)
+        if isinstance(node, (exp.Union, exp.Intersect, exp.Except)):
+            return self.bind_set_operation(node)
+        if isinstance(node, exp.Values):
+            return self.bind_values(node)
+        raise error(f"expected a query, found '{node.sql()[:60]}'", node)
+
+    def bind_set_operation(self, node: exp.Expression) -> Node:
+        left, right = self.bind_query(node.this), self.bind_query(node.expression)
+        if len(left.fields) != len(right.fields):
+            raise error(f"the two sides of {type(node).__name__.upper()} have {len(left.fields)} and "
+                        f"{len(right.fields)} columns", node, hint="select the same number of columns on both sides")
+        types = []
+        for a, b in zip(left.fields, right.fields):
+            t = common_type([a.type, b.type])
+            if t is None:
+                raise error(f"column '{a.name}' is {a.type.sql(False)} on one side and {b.type.sql(False)} on the other",
+                            node, hint="CAST one side so the types match")
+            types.append(t)
+        left, right = cast_to(left, types), cast_to(right, types)
+        distinct = bool(node.args.get("distinct", True))
+        kind = type(node).__name__.upper()
+        if kind == "UNION":
+            plan: Node = Union((left, right))
+            if distinct:
+                plan = Aggregate(plan, tuple(range(len(types))), ())
+        else:
+            plan = self._intersect_except(kind, left, right, distinct)
+        return self._with_modifiers(plan, node)
+
+    def _intersect_except(self, kind: str, left: Node, right: Node, distinct: bool) -> Node:
+        """INTERSECT/EXCEPT [ALL] by counting each row's occurrences on both sides."""
+        n = len(left.fields)
+        one, zero = Literal(BIGINT(False), 1), Literal(BIGINT(False), 0)
+        tagged = [
+            Project(side, tuple(InputRef(f.type, i, f.name) for i, f in enumerate(side.fields)) + tags,
+                    tuple(side.names) + ("$l", "$r"))
+            for side, tags in ((left, (one, zero)), (right, (zero, one)))
+        ]
+        counts = Aggregate(Union(tuple(tagged)), tuple(range(n)), (
+            AggregateCall("SUM", (n,), BIGINT(False), name="$lc"),
+            AggregateCall("SUM", (n + 1,), BIGINT(False), name="$rc"),
+        ))
+        lc, rc = InputRef(BIGINT(False), n, "$lc"), InputRef(BIGINT(False), n + 1, "$rc")
+        keep_fields = tuple(InputRef(f.type, i, f.name) for i, f in enumerate(counts.fields[:n]))
+        if distinct:
+            cond = (Call(DataType("BOOLEAN", False), "AND", (gt(lc, zero), gt(rc, zero))) if kind == "INTERSECT"
+                    else Call(DataType("BOOLEAN", False), "AND", (gt(lc, zero), eq(rc, zero))))
+            return Project(Filter(counts, cond), keep_fields, tuple(left.names))
+        # ALL: repeat each row min(l, r) times (INTERSECT) or max(l - r, 0) times (EXCEPT).
+        times = (Call(BIGINT(False), "LEAST", (lc, rc)) if kind == "INTERSECT"
+                 else Call(BIGINT(False), "GREATEST", (Call(BIGINT(False), "-", (lc, rc)), zero)))
+        with_times = Project(counts, keep_fields + (times,), tuple(left.names) + ("$times",))
+        return ReplicateRows(with_times, n)
+
+    def bind_values(self, node: exp.Values, column_names: list[str] | None = None) -> Node:
+        binder = ExpressionBinder(Scope([]), clause="VALUES")
+        rows = []
+        for tup in node.expressions:
+            items = tup.expressions if isinstance(tup, exp.Tuple) else [tup]
+            rows.append([binder.bind(i) for i in items])
+        width = len(rows[0])
+        if any(len(r) != width for r in rows):
+            raise error("all VALUES rows must have the same number of columns", node)
+        types = []
+        for c in range(width):
+            t = common_type([r[c].type for r in rows])
+            if t is None:
+                raise error(f"VALUES column {c + 1} mixes incompatible types", node)
+            if t.name == "CHAR" and len({r[c].type.length for r in rows}) > 1:
+                t = DataType("VARCHAR", t.nullable, length=max(r[c].type.length for r in rows))
+            if t.name == "NULL":
+                t = DataType("INT", True)
+            types.append(t)
+        names = column_names or [f"EXPR${i}" for i in range(width)]
+        alias = node.args.get("alias")
+        if alias is not None and alias.columns:
+            names = [c.name for c in alias.columns]
+        fields = tuple(Field(n, t) for n, t in zip(names, types))
+        coerced = tuple(tuple(binder.coerce(v, t) if v.type != t else v for v, t in zip(r, types)) for r in rows)
+        return Values(coerced, fields)
+
+    # == SELECT =======================================================================
+    def bind_select(self, node: exp.Select) -> Node:
+        from_ = node.args.get("from_") or node.args.get("from")
+        if from_ is not None:
+            relation = self.bind_from(from_.this)
+            for join in node.args.get("joins") or []:
+                relation = self.bind_join(relation, join)
+        else:
+            relation = Relation(Values(((),), ()), None)
+        plan = relation.plan
+        scope = Scope(relation_fields(relation))
+        where = node.args.get("where")
+        if where is not None:
+            cond = ExpressionBinder(scope, function_lookup=self.functions, clause="WHERE").boolean(where.this)
+            plan = Filter(plan, cond)
+        select_items = self.expand_star(node.expressions, scope, node)
+        group = node.args.get("group")
+        having = node.args.get("having")
+        aggregating = group is not None or having is not None or any(
+            self._contains_aggregate(i, scope) for i in select_items)
+        order = node.args.get("order")
+        if aggregating:
+            plan, exprs, names, post_scope_binder = self.bind_aggregation(plan, scope, select_items, group,
+                                                                          having, node)
+        else:
+            binder = ExpressionBinder(scope, function_lookup=self.functions, clause="SELECT")
+            exprs = [binder.bind(i) for i in select_items]
+            names = output_names(select_items, exprs)
+            post_scope_binder = binder
+        # ORDER BY may use output aliases and input expressions; extra sort keys are carried hidden.
+        hidden: list[Expr] = []
+        sort_keys: list[tuple[int, bool, bool]] = []
+        if order is not None:
+            for ordered in order.expressions:
+                index = self._order_key(ordered.this, select_items, names, exprs, post_scope_binder, hidden)
+                desc = bool(ordered.args.get("desc"))
+                nulls_first = ordered.args.get("nulls_first")
+                nulls_first = (not desc) if nulls_first is None else bool(nulls_first)
+                sort_keys.append((index, not desc, nulls_first))
+        names = dedupe_names(names)
+        plan = Project(plan, tuple(exprs) + tuple(hidden), tuple(names) + tuple(f"$sort{i}" for i in range(len(hidden))))
+        if node.args.get("distinct") is not None:
+            if hidden:
+                raise error("ORDER BY expressions must appear in the SELECT list of a SELECT DISTINCT", order)
+            plan = Aggregate(plan, tuple(range(len(exprs))), ())
+        offset, fetch = self._limit(node)
+        if sort_keys or offset or fetch is not None:
+            plan = Sort(plan, tuple(sort_keys), offset, fetch)
+        if hidden:
+            plan = Project(plan, tuple(InputRef(f.type, i, f.name) for i, f in enumerate(plan.fields[:len(exprs)])),
+                           tuple(names))
+        return plan
+
+    def _with_modifiers(self, plan: Node, node: exp.Expression) -> Node:
+        """ORDER BY / LIMIT attached to a set operation or parenthesized query."""
+        order = node.args.get("order")
+        offset, fetch = self._limit(node)
+        if order is None and not offset and fetch is None:
+            return plan
+        keys = []
+        scope = Scope([ScopeField(f.name, f.type, None) for f in plan.fields])
+        binder = ExpressionBinder(scope, clause="ORDER BY")
+        for ordered in (order.expressions if order is not None else []):
+            e = binder.bind(ordered.this)
+            if not isinstance(e, InputRef):
+                raise error("ORDER BY of a set operation must name output columns", ordered)
+            desc = bool(ordered.args.get("desc"))
+            nf = ordered.args.get("nulls_first")
+            keys.append((e.index, not desc, (not desc) if nf is None else bool(nf)))
+        return Sort(plan, tuple(keys), offset, fetch)
+
+    def _limit(self, node: exp.Expression) -> tuple[int, int | None]:
+        fetch = None
+        limit = node.args.get("limit")
+        if limit is not None:
+            fetch = self._int_constant(limit.expression, "LIMIT")
+        offset_node = node.args.get("offset")
+        offset = self._int_constant(offset_node.expression, "OFFSET") if offset_node is not None else 0
+        return offset, fetch
+
+    def _int_constant(self, node: exp.Expression, clause: str) -> int:
+        if isinstance(node, exp.Literal) and not node.is_string and node.this.isdigit():
+            return int(node.this)
+        raise error(f"{clause} needs a non-negative integer literal", node)
+
+    def _order_key(self, key: exp.Expression, items, names, exprs, binder, hidden) -> int:
+        if isinstance(key, exp.Literal) and not key.is_string and key.this.isdigit():
+            pos = int(key.this)
+            if not 1 <= pos <= len(exprs):
+                raise error(f"ORDER BY position {pos} is not in the SELECT list", key)
+            return pos - 1
+        if isinstance(key, exp.Column) and not key.table and key.name in names:
+            return names.index(key.name)
+        bound = binder.bind(key)
+        for i, e in enumerate(exprs):
+            if e == bound:
+                return i
+        hidden.append(bound)
+        return len(exprs) + len(hidden) - 1
+
+    def expand_star(self, items: list[exp.Expression], scope: Scope, node: exp.Expression) -> list[exp.Expression]:
+        out: list[exp.Expression] = []
+        for item in items:
+            if isinstance(item, exp.Star):
+                out += [column_node(f) for f in scope.fields]
+            elif isinstance(item, exp.Column) and isinstance(item.this, exp.Star):
+                qualifier = item.table
+                matched = [f for f in scope.fields if f.qualifier == qualifier]
+                if not matched:
+                    raise error(f"table '{qualifier}' is not in the FROM clause", item)
+                out += [column_node(f) for f in matched]
+            else:
+                out.append(item)
+        return out
+
+    def _contains_aggregate(self, item: exp.Expression, scope: Scope) -> bool:
+        binder = ExpressionBinder(scope, function_lookup=self.functions)
+        for n in item.walk():
+            if isinstance(n, (exp.Subquery, exp.Window)):
+                continue
+            if isinstance(n, exp.Filter) or binder.is_aggregate(n):
+                parent = n.parent
+                inside_window = False
+                while parent is not None and parent is not item.parent:
+                    if isinstance(parent, exp.Window) or isinstance(parent, exp.Subquery):
+                        inside_window = True
+                        break
+                    parent = parent.parent
+                if not inside_window:
+                    return True
+        return False
+
+    # == aggregation ==================================================================
+    def bind_aggregation(self, plan: Node, scope: Scope, items, group, having, node):
+        pre = ExpressionBinder(scope, function_lookup=self.functions, clause="GROUP BY")
+        key_nodes, sets = self._grouping_sets(group)
+        keys = [pre.bind(k) for k in key_nodes]
+        for k, kn in zip(keys, key_nodes):
+            if k.type.name in ("MAP", "MULTISET"):
+                raise error(f"cannot GROUP BY a {k.type.sql(False)} value", kn)
+        pre_exprs: list[Expr] = list(keys)
+        aggregates: list[AggregateCall] = []
+
+        def arg_position(e: Expr) -> int:
+            for i, x in enumerate(pre_exprs):
+                if x == e:
+                    return i
+            pre_exprs.append(e)
+            return len(pre_exprs) - 1
+
+        grouping_columns = len(sets) > 1
+        n_keys = len(keys)
+        extra = n_keys if grouping_columns else 0  # hidden GROUPING() flag columns after the keys
+
+        def on_aggregate(agg_node: exp.Expression) -> Expr:
+            call = self._aggregate_call(agg_node, pre, arg_position, n_keys == 0)
+            for i, a in enumerate(aggregates):
+                if (a.function, a.args, a.distinct, a.filter_arg, a.constant_args) == (
+                        call.function, call.args, call.distinct, call.filter_arg, call.constant_args):
+                    return InputRef(a.type, n_keys + extra + i, a.name)
+            call = AggregateCall(call.function, call.args, call.type, call.distinct, call.filter_arg,
+                                 f"$agg{len(aggregates)}", call.constant_args)
+            aggregates.append(call)
+            return InputRef(call.type, n_keys + extra + len(aggregates) - 1, call.name)
+
+        post_fields = [ScopeField(f"$key{i}", k.type.with_nullable(k.type.nullable or grouping_columns), None)
+                       for i, k in enumerate(keys)]
+        post_scope = _GroupedScope(scope, post_fields)
+        post = ExpressionBinder(post_scope, aggregate_handler=on_aggregate, function_lookup=self.functions,
+                                clause="SELECT")
+
+        def substitute(n: exp.Expression) -> Expr | None:
+            if isinstance(n, (exp.Literal, exp.Null, exp.Boolean)):
+                return None
+            if self._contains_aggregate(n, scope) or any(isinstance(x, (exp.Subquery, exp.Window)) for x in n.walk()):
+                return None
+            grouping = self._grouping_function(n, keys, pre, n_keys, grouping_columns)
+            if grouping is not None:
+                return grouping
+            try:
+                bound = pre.bind(n)
+            except FlowSqlError:
+                return None
+            for i, k in enumerate(keys):
+                if bound == k:
+                    f = post_fields[i]
+                    return InputRef(f.type, i, _display_name(n, f.name))
+            return None
+
+        post.substitute = substitute
+        exprs = [post.bind(i) for i in items]
+        names = output_names(items, exprs)
+        having_expr = post.boolean(having.this) if having is not None else None
+        pre_plan = Project(plan, tuple(pre_exprs), tuple(f"$f{i}" for i in range(len(pre_exprs))))
+        agg_plan = self._aggregate_plan(pre_plan, n_keys, sets, tuple(aggregates), grouping_columns)
+        if having_expr is not None:
+            agg_plan = Filter(agg_plan, having_expr)
+        return agg_plan, exprs, names, post
+
+    def _grouping_sets(self, group: exp.Group | None) -> tuple[list[exp.Expression], list[tuple[int, ...]]]:
+        """All distinct grouping expressions, and each grouping set as indexes into them."""
+        if group is None:
+            return [], [()]
+        keys: list[exp.Expression] = []
+
+        def index(e: exp.Expression) -> int:
+            for i, k in enumerate(keys):
+                if k == e:
+                    return i
+            keys.append(e)
+            return len(keys) - 1
+
+        def as_list(e: exp.Expression) -> list[exp.Expression]:
+            if isinstance(e, (exp.Tuple, exp.Paren)) and not isinstance(e, exp.Paren):
+                return list(e.expressions)
+            if isinstance(e, exp.Paren):
+                return [e.this]
+            return [e]
+
+        plain = [index(e) for e in group.expressions]
+        combos: list[list[tuple[int, ...]]] = [[tuple(plain)]]
+        for gs in group.args.get("grouping_sets") or []:
+            sets = []
+            for s in gs.expressions:
+                if isinstance(s, exp.Tuple):
+                    sets.append(tuple(index(e) for e in s.expressions))
+                else:
+                    sets.append(tuple(index(e) for e in as_list(s)))
+            combos.append(sets)
+        for rollup in group.args.get("rollup") or []:
+            cols = [index(e) for e in rollup.expressions]
+            combos.append([tuple(cols[:i]) for i in range(len(cols), -1, -1)])
+        for cube in group.args.get("cube") or []:
+            cols = [index(e) for e in cube.expressions]
+            subsets = []
+            for mask in range(2 ** len(cols) - 1, -1, -1):
+                subsets.append(tuple(c for j, c in enumerate(cols) if mask & (1 << (len(cols) - 1 - j))))
+            combos.append(subsets)
+        result: list[tuple[int, ...]] = [()]
+        for options in combos:
+            result = [tuple(sorted(set(a) | set(b))) for a in result for b in options]
+        if not result:
+            result = [tuple(plain)]
+        return keys, result
+
+    def _aggregate_plan(self, pre: Node, n_keys: int, sets: list[tuple[int, ...]],
+                        aggregates: tuple[AggregateCall, ...], grouping_columns: bool) -> Node:
+        if not grouping_columns:
+            return Aggregate(pre, tuple(range(n_keys)), aggregates)
+        branches = []
+        for s in sets:
+            agg = Aggregate(pre, tuple(s), aggregates)
+            exprs: list[Expr] = []
+            names: list[str] = []
+            for k in range(n_keys):
+                t = pre.fields[k].type.with_nullable(True)
+                exprs.append(InputRef(t, s.index(k), f"$key{k}") if k in s else Literal(t, None))
+                names.append(f"$key{k}")
+            for k in range(n_keys):
+                exprs.append(Literal(BIGINT(False), 0 if k in s else 1))
+                names.append(f"$grouping{k}")
+            for i, a in enumerate(aggregates):
+                exprs.append(InputRef(a.type, len(s) + i, a.name))
+                names.append(a.name)
+            branches.append(Project(agg, tuple(exprs), tuple(names)))
+        return branches[0] if len(branches) == 1 else Union(tuple(branches))
+
+    def _grouping_function(self, n, keys, pre, n_keys, grouping_columns) -> Expr | None:
+        name = None
+        if isinstance(n, exp.Anonymous):
+            name = n.name.upper()
+        elif isinstance(n, exp.Func):
+            name = ExpressionBinder.function_name(n)
+        if name not in ("GROUPING", "GROUPING_ID", "GROUP_ID"):
+            return None
+        if name == "GROUP_ID":
+            return Literal(BIGINT(False), 0)
+        args = list(n.expressions) if isinstance(n, exp.Anonymous) else pre.function_args(n)
+        positions = []
+        for a in args:
+            bound = pre.bind(a)
+            if bound not in keys:
+                raise error(f"the argument of {name} must be a GROUP BY expression", a)
+            positions.append(keys.index(bound))
+        flags: list[Expr] = [
+            InputRef(BIGINT(False), n_keys + p, f"$grouping{p}") if grouping_columns else Literal(BIGINT(False), 0)
+            for p in positions]
+        result: Expr = flags[0]
+        for f in flags[1:]:
+            doubled = Call(BIGINT(False), "*", (result, Literal(BIGINT(False), 2)))
+            result = Call(BIGINT(False), "+", (doubled, f))
+        return result
+
+    def _aggregate_call(self, node: exp.Expression, pre: ExpressionBinder, arg_position, global_agg) -> AggregateCall:
+        filter_arg = None
+        if isinstance(node, exp.Filter):
+            cond_node = node.expression.this if isinstance(node.expression, exp.Where) else node.expression
+            filter_arg = arg_position(pre.boolean(cond_node))
+            node = node.this
+        name = ExpressionBinder.function_name(node)
+        name = {"STRING_AGG": "LISTAGG", "GROUP_CONCAT": "LISTAGG", "STDDEV": "STDDEV_SAMP",
+                "VARIANCE": "VAR_SAMP", "EVERY": "BOOL_AND", "SOME": "BOOL_OR"}.get(name, name)
+        distinct = False
+        if isinstance(node, exp.Anonymous):
+            arg_nodes = list(node.expressions)
+        else:
+            arg_nodes = pre.function_args(node)
+        if arg_nodes and isinstance(arg_nodes[0], exp.Distinct):
+            distinct = True
+            arg_nodes = list(arg_nodes[0].expressions) + arg_nodes[1:]
+        if name == "COUNT" and (not arg_nodes or isinstance(arg_nodes[0], exp.Star)):
+            return AggregateCall("COUNT", (), BIGINT(False), False, filter_arg)
+        if self.functions is not None:
+            user = self.functions(name)
+            if user is not None and getattr(user, "is_aggregate", False):
+                return user.bind_aggregate(pre, name, arg_nodes, arg_position, distinct, filter_arg, node)
+        constant_args = ()
+        if name == "LISTAGG":
+            if len(arg_nodes) > 1:
+                sep = pre.bind(arg_nodes[1])
+                if not isinstance(sep, Literal):
+                    raise error("LISTAGG's separator must be a string literal", arg_nodes[1])
+                constant_args = (sep.value,)
+            else:
+                constant_args = (",",)
+            arg_nodes = arg_nodes[:1]
+        args = [pre.bind(a) for a in arg_nodes]
+        for a, an in zip(args, arg_nodes):
+            if a.type.name == "NULL":
+                raise error(f"{name} of an untyped NULL", an, hint="CAST(NULL AS <type>)")
+        if name == "LISTAGG":
+            args = [pre.to_string(args[0])]
+        try:
+            t = aggregate_type(name, [a.type for a in args], global_agg)
+        except ValidationError as e:
+            raise error(e.message, node, hint=e.hint) from None
+        if name in ("COUNT",) and len(args) > 1 and not distinct:
+            raise error("COUNT takes one argument (or DISTINCT with several)", node)
+        return AggregateCall(name, tuple(arg_position(a) for a in args), t, distinct, filter_arg,
+                             constant_args=constant_args)
+
+    # == FROM =========================================================================
+    def bind_from(self, node: exp.Expression) -> Relation:
+        alias = node.alias_or_name if isinstance(node, (exp.Table, exp.Subquery, exp.Values)) else None
+        if isinstance(node, exp.Table) and not isinstance(node.this, exp.Identifier):
+            raise error(f"unsupported table expression '{node.sql()[:60]}'", node)
+        if isinstance(node, exp.Table):
+            name = tuple(p.name for p in node.parts)
+            plan = self.bind_table_name(name, node)
+            alias_node = node.args.get("alias")
+            qualifier = alias_node.name if alias_node is not None and alias_node.name else name[-1]
+            if alias_node is not None and alias_node.columns:
+                plan = rename(plan, [c.name for c in alias_node.columns], node)
+            return Relation(plan, qualifier)
+        if isinstance(node, exp.Subquery):
+            plan = self.bind_query(node.this)
+            alias_node = node.args.get("alias")
+            if alias_node is not None and alias_node.columns:
+                plan = rename(plan, [c.name for c in alias_node.columns], node)
+            return Relation(plan, alias_node.name if alias_node is not None else None)
+        if isinstance(node, exp.Values):
+            alias_node = node.args.get("alias")
+            plan = self.bind_values(node)
+            return Relation(plan, alias_node.name if alias_node is not None else alias)
+        raise error(f"unsupported FROM item '{node.sql()[:60]}'", node)
+
+    def bind_join(self, left: Relation, join: exp.Join) -> Relation:
+        right = self.bind_from(join.this)
+        side = (join.args.get("side") or "").upper()
+        kind = (join.args.get("kind") or "").upper()
+        join_type = {"LEFT": "LEFT", "RIGHT": "RIGHT", "FULL": "FULL"}.get(side, "INNER")
+        combined_fields = relation_fields(left) + right.scope_fields()
+        scope = Scope(combined_fields)
+        on = join.args.get("on")
+        using = join.args.get("using")
+        binder = ExpressionBinder(scope, function_lookup=self.functions, clause="ON")
+        if on is not None:
+            condition = binder.boolean(on)
+        elif using:
+            parts = []
+            nl = len(left.plan.fields)
+            for ident in using:
+                name = ident.name
+                li = next((i for i, f in enumerate(left.plan.fields) if f.name == name), None)
+                ri = next((i for i, f in enumerate(right.plan.fields) if f.name == name), None)
+                if li is None or ri is None:
+                    raise error(f"USING column '{name}' must exist on both sides", ident)
+                lf, rf = left.plan.fields[li], right.plan.fields[ri]
+                parts.append(binder.comparison("=", InputRef(lf.type, li, name), InputRef(rf.type, nl + ri, name),
+                                               ident))
+            condition = make_and(parts)
+        else:
+            if kind not in ("CROSS", "") and join_type != "INNER":
+                raise error("an outer join needs an ON condition", join)
+            condition = Literal(DataType("BOOLEAN", False), True)
+        return _JoinedRelation(Join(left.plan, right.plan, join_type, condition), combined_fields)
+
+    def bind_table_name(self, name: tuple[str, ...], node: exp.Expression) -> Node:
+        if len(name) == 1:
+            for ctes in reversed(self.ctes):
+                if name[0] in ctes:
+                    return ctes[name[0]]
+        try:
+            path, obj = self.catalog.resolve(name)
+        except ValidationError as e:
+            raise error(e.message, node, hint=e.hint) from None
+        if isinstance(obj, CatalogView):
+            return self.bind_view(path, obj, node)
+        return self.bind_table(path, obj, node)
+
+    def bind_view(self, path, view: CatalogView, node: exp.Expression) -> Node:
+        if view.plan is not None:
+            return view.plan
+        if path in self._view_stack:
+            raise error(f"view {'.'.join(path)} refers to itself", node)
+        self._view_stack.append(path)
+        saved_ctes, self.ctes = self.ctes, []
+        try:
+            from flowsql.planner.parser import parse_statement
+
+            stmt = parse_statement(view.query)
+            plan = self.bind_query(stmt.query)
+        except FlowSqlError as e:
+            raise ValidationError(f"view {'.'.join(path)} cannot be expanded: {e.message}", hint=e.hint,
+                                  line=position_line(node), column=position_col(node)) from None
+        finally:
+            self.ctes = saved_ctes
+            self._view_stack.pop()
+        if view.column_names:
+            plan = rename(plan, list(view.column_names), node)
+        return plan
+
+    def bind_table(self, path, table: CatalogTable, node: exp.Expression) -> Node:
+        source_cols = [c for c in table.columns if c.kind != "computed"]
+        fields = tuple(Field(c.name, c.type) for c in source_cols)
+        hints = table_hints(node)
+        plan: Node = TableScan(path, table, fields, tuple(c.metadata_key or c.name if c.kind == "metadata" else None
+                                                          for c in source_cols), (), hints)
+        if any(c.kind == "computed" for c in table.columns) or table.watermark is not None:
+            plan = self._computed_columns(plan, table, source_cols)
+        return plan
+
+    def _computed_columns(self, scan: Node, table: CatalogTable, source_cols) -> Node:
+        """Add computed columns in schema order, then the watermark (which marks the rowtime)."""
+        scope = Scope([ScopeField(f.name, f.type, None) for f in scan.fields])
+        binder = ExpressionBinder(scope, function_lookup=self.functions, clause="computed column")
+        source_index = {c.name: i for i, c in enumerate(source_cols)}
+        exprs, names = [], []
+        for c in table.columns:
+            if c.kind == "computed":
+                e = bind_computed(binder, c.expression)
+                exprs.append(e)
+            else:
+                i = source_index[c.name]
+                exprs.append(InputRef(scan.fields[i].type, i, c.name))
+            names.append(c.name)
+        plan: Node = Project(scan, tuple(exprs), tuple(names))
+        if table.watermark is not None:
+            wm = table.watermark
+            idx = names.index(wm.column)
+            rowtime_type = plan.fields[idx].type
+            scope2 = Scope([ScopeField(f.name, f.type, None) for f in plan.fields])
+            wm_expr = ExpressionBinder(scope2, function_lookup=self.functions, clause="WATERMARK").bind(
+                parse_sql_expression(wm.expression))
+            marked = list(plan.exprs)
+            marked[idx] = retype(marked[idx], rowtime_type.as_time_attribute("rowtime"))
+            plan = WatermarkAssigner(Project(scan, tuple(marked), tuple(names)), idx, wm_expr)
+        return plan
+
+    # == INSERT =======================================================================
+    def bind_insert(self, table_name: tuple[str, ...], query: exp.Expression, columns: list[str] | None,
+                    node_for_errors: exp.Expression | None = None) -> Sink:
+        path, obj = self.catalog.resolve(table_name)
+        if isinstance(obj, CatalogView):
+            raise ValidationError(f"cannot INSERT INTO view {'.'.join(path)}", hint="insert into a table instead")
+        plan = self.bind_query(query)
+        targets = [c for c in obj.columns if c.is_persisted]
+        target_names = [c.name for c in targets]
+        if columns:
+            unknown = [c for c in columns if c not in target_names]
+            if unknown:
+                raise ValidationError(f"column '{unknown[0]}' does not exist in {'.'.join(path)}",
+                                      hint=f"its columns are {', '.join(target_names)}")
+            if len(columns) != len(plan.fields):
+                raise ValidationError(f"INSERT names {len(columns)} columns but the query produces {len(plan.fields)}")
+        elif len(plan.fields) != len(targets):
+            raise ValidationError(
+                f"the query produces {len(plan.fields)} columns but {'.'.join(path)} has {len(targets)} "
+                f"({', '.join(target_names)})",
+                hint="select exactly the table's physical columns, in order, or name the columns in INSERT INTO t (...)")
+        exprs: list[Expr] = []
+        for c in targets:
+            if columns:
+                if c.name in columns:
+                    i = columns.index(c.name)
+                    src = InputRef(plan.fields[i].type, i, plan.fields[i].name)
+                else:
+                    src = Literal(c.type, None)
+            else:
+                i = target_names.index(c.name)
+                src = InputRef(plan.fields[i].type, i, plan.fields[i].name)
+            exprs.append(insert_cast(src, c.type, c.name, path))
+        projected = Project(plan, tuple(exprs), tuple(target_names))
+        return Sink(projected, path, obj, tuple(Field(c.name, c.type) for c in targets))
+
+
+class _GroupedScope(Scope):
+    """After GROUP BY, only grouping keys (matched as whole expressions) are visible."""
+
+    def __init__(self, inner: Scope, key_fields: list[ScopeField]) -> None:
+        super().__init__(key_fields)
+        self.inner = inner
+
+    def resolve(self, name, qualifier, node):
+        self.inner.resolve(name, qualifier, node)  # raises "not found" with hints if unknown
+        full = f"{qualifier}.{name}" if qualifier else name
+        raise error(f"expression '{full}' is not being grouped", node,
+                    hint=f"add {full} to GROUP BY, or aggregate it, e.g. MAX({full})")
+
+
+class _JoinedRelation(Relation):
+    def __init__(self, plan: Node, fields: list[ScopeField]) -> None:
+        super().__init__(plan, None)
+        nullable_types = plan.fields
+        self._fields = [ScopeField(f.name, t.type, f.qualifier) for f, t in zip(fields, nullable_types)]
+
+    def scope_fields(self) -> list[ScopeField]:
+        return self._fields
+
+
+def relation_fields(relation: Relation) -> list[ScopeField]:
+    return relation.scope_fields()
+
+
+def bind_computed(binder: ExpressionBinder, text: str) -> Expr:
+    node = parse_sql_expression(text)
+    if isinstance(node, exp.Anonymous) and node.name.upper() == "PROCTIME" or (
+            isinstance(node, exp.Func) and ExpressionBinder.function_name(node) == "PROCTIME"):
+        return Call(TIMESTAMP_LTZ(3, False).as_time_attribute("proctime"), "PROCTIME", ())
+    return binder.bind(node)
+
+
+def retype(e: Expr, t: DataType) -> Expr:
+    from dataclasses import replace as dc_replace
+
+    return dc_replace(e, type=t)
+
+
+def insert_cast(src: Expr, target: DataType, column: str, path) -> Expr:
+    s = src.type.without_time_attribute()
+    t = target.without_time_attribute()
+    if s.with_nullable(True) == t.with_nullable(True):
+        return src
+    if s.name == "NULL":
+        return Literal(t, None)
+    compatible = (
+        (s.is_numeric and t.is_numeric) or (s.is_string and t.is_string) or (s.name == t.name)
+        or (s.is_timestamp and t.is_timestamp) or (s.name == "DATE" and t.is_timestamp)
+        or (s.name in ("BINARY", "VARBINARY") and t.name in ("BINARY", "VARBINARY"))
+    )
+    if not compatible:
+        raise ValidationError(
+            f"column '{column}' of {'.'.join(path)} is {t.sql(False)} but the query gives {s.sql(False)}",
+            hint=f"CAST the value AS {t.sql(False)}")
+    return Call(t.with_nullable(src.type.nullable), "CAST", (src,))
+
+
+def cast_to(plan: Node, types: list[DataType]) -> Node:
+    if all(f.type.without_time_attribute().with_nullable(True) == t.without_time_attribute().with_nullable(True)
+           for f, t in zip(plan.fields, types)):
+        return plan
+    exprs = []
+    for i, (f, t) in enumerate(zip(plan.fields, types)):
+        ref = InputRef(f.type, i, f.name)
+        same = f.type.without_time_attribute().with_nullable(True) == t.without_time_attribute().with_nullable(True)
+        exprs.append(ref if same else (Literal(t, None) if f.type.name == "NULL"
+                                       else Call(t.with_nullable(f.type.nullable), "CAST", (ref,))))
+    return Project(plan, tuple(exprs), tuple(plan.names))
+
+
+def rename(plan: Node, names: list[str], node: exp.Expression) -> Node:
+    if len(names) != len(plan.fields):
+        raise error(f"{len(names)} column aliases given for {len(plan.fields)} columns", node)
+    return Project(plan, tuple(InputRef(f.type, i, f.name) for i, f in enumerate(plan.fields)), tuple(names))
+
+
+def column_node(f: ScopeField) -> exp.Column:
+    return exp.column(f.name, table=f.qualifier, quoted=True)
+
+
+def _display_name(n: exp.Expression, default: str) -> str:
+    return n.name if isinstance(n, exp.Column) else default
+
+
+def output_names(items: list[exp.Expression], exprs: list[Expr]) -> list[str]:
+    names = []
+    for i, (item, e) in enumerate(zip(items, exprs)):
+        if isinstance(item, exp.Alias):
+            names.append(item.alias)
+        elif isinstance(item, exp.Column) and not isinstance(item.this, exp.Star):
+            names.append(item.name)
+        elif isinstance(item, exp.Dot):
+            names.append(item.expression.name)
+        else:
+            names.append(f"EXPR${i}")
+    return names
+
+
+def dedupe_names(names: list[str]) -> list[str]:
+    """Calcite's rule for repeated output names: a, a0, a1, ..."""
+    seen: dict[str, int] = {}
+    out = []
+    for n in names:
+        if n in seen:
+            k = seen[n]
+            while f"{n}{k}" in seen:
+                k += 1
+            seen[n] = k + 1
+            new = f"{n}{k}"
+            seen[new] = 0
+            out.append(new)
+        else:
+            seen[n] = 0
+            out.append(n)
+    return out
+
+
+def table_hints(node: exp.Expression) -> tuple[tuple[str, str], ...]:
+    hints = node.args.get("hints") or []
+    out = []
+    for h in hints:
+        for e in getattr(h, "expressions", []) or []:
+            if isinstance(e, exp.Anonymous) and e.name.upper() == "OPTIONS":
+                for kv in e.expressions:
+                    if isinstance(kv, exp.EQ):
+                        out.append((kv.this.name, kv.expression.name))
+    return tuple(out)
+
+
+def gt(a: Expr, b: Expr) -> Expr:
+    return Call(DataType("BOOLEAN", False), ">", (a, b))
+
+
+def eq(a: Expr, b: Expr) -> Expr:
+    return Call(DataType("BOOLEAN", False), "=", (a, b))
+
+
+def position_line(node):
+    from flowsql.planner.expr_binder import position
+
+    return position(node)[0]
+
+
+def position_col(node):
+    from flowsql.planner.expr_binder import position
+
+    return position(node)[1]

@@ -1,0 +1,344 @@
+"""The logical plan: immutable relational nodes with typed expressions.
+
+Each node knows its output fields. Rewrites build new nodes (``replace_inputs``); ``explain_tree``
+prints a plan as Flink-like indented text. Binding (SQL or Table API) produces these; optimizer
+rules rewrite them; the physical planner turns them into operators.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from flowsql.common.connector import ColumnPredicate
+from flowsql.common.types import BIGINT, DataType
+from flowsql.planner.expressions import AggregateCall, Expr
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    type: DataType
+
+
+@dataclass(frozen=True)
+class Node:
+    def inputs(self) -> tuple["Node", ...]:
+        return ()
+
+    def replace_inputs(self, inputs: tuple["Node", ...]) -> "Node":
+        return self
+
+    @property
+    def fields(self) -> tuple[Field, ...]:
+        raise NotImplementedError
+
+    @property
+    def names(self) -> list[str]:
+        return [f.name for f in self.fields]
+
+    @property
+    def types(self) -> list[DataType]:
+        return [f.type for f in self.fields]
+
+    def label(self) -> str:
+        """One line for EXPLAIN: the node name and its arguments."""
+        return type(self).__name__
+
+
+@dataclass(frozen=True)
+class TableScan(Node):
+    """Reads a catalog table through its connector. ``columns`` are the produced source columns
+    (physical and metadata); ``predicates`` were pushed into the source."""
+
+    path: tuple[str, str, str]
+    table: Any = field(compare=False)  # CatalogTable
+    columns: tuple[Field, ...] = ()
+    metadata_keys: tuple[str | None, ...] = ()
+    predicates: tuple[ColumnPredicate, ...] = ()
+    hints: tuple[tuple[str, str], ...] = ()  # OPTIONS('k'='v') hints
+
+    @property
+    def fields(self) -> tuple[Field, ...]:
+        return self.columns
+
+    def label(self) -> str:
+        text = f"TableScan(table=[[{', '.join(self.path)}]], fields=[{', '.join(self.names)}]"
+        if self.predicates:
+            preds = ", ".join(f"{p.column} {p.op} {p.value!r}" if p.value is not None else f"{p.column} {p.op}"
+                              for p in self.predicates)
+            text += f", filter=[{preds}]"
+        return text + ")"
+
+
+@dataclass(frozen=True)
+class Values(Node):
+    rows: tuple[tuple[Any, ...], ...]
+    value_fields: tuple[Field, ...]
+
+    @property
+    def fields(self) -> tuple[Field, ...]:
+        return self.value_fields
+
+    def label(self) -> str:
+        return f"Values(tuples=[{len(self.rows)} rows], fields=[{', '.join(self.names)}])"
+
+
+@dataclass(frozen=True)
+class Project(Node):
+    input: Node
+    exprs: tuple[Expr, ...]
+    out_names: tuple[str, ...]
+
+    def inputs(self) -> tuple[Node, ...]:
+        return (self.input,)
+
+    def replace_inputs(self, inputs: tuple[Node, ...]) -> Node:
+        return replace(self, input=inputs[0])
+
+    @property
+    def fields(self) -> tuple[Field, ...]:
+        return tuple(Field(n, e.type) for n, e in zip(self.out_names, self.exprs))
+
+    def label(self) -> str:
+        parts = []
+        for name, e in zip(self.out_names, self.exprs):
+            text = str(e)
+            parts.append(text if text == name else f"{text} AS {name}")
+        return f"Project({', '.join(parts)})"
+
+
+@dataclass(frozen=True)
+class Filter(Node):
+    input: Node
+    condition: Expr
+
+    def inputs(self) -> tuple[Node, ...]:
+        return (self.input,)
+
+    def replace_inputs(self, inputs: tuple[Node, ...]) -> Node:
+        return replace(self, input=inputs[0])
+
+    @property
+    def fields(self) -> tuple[Field, ...]:
+        return self.input.fields
+
+    def label(self) -> str:
+        return f"Filter(condition=[{self.condition}])"
+
+
+@dataclass(frozen=True)
+class Aggregate(Node):
+    """GROUP BY: output = group keys (in order) then one column per aggregate call."""
+
+    input: Node
+    group_keys: tuple[int, ...]
+    aggregates: tuple[AggregateCall, ...]
+
+    def inputs(self) -> tuple[Node, ...]:
+        return (self.input,)
+
+    def replace_inputs(self, inputs: tuple[Node, ...]) -> Node:
+        return replace(self, input=inputs[0])
+
+    @property
+    def fields(self) -> tuple[Field, ...]:
+        keys = tuple(self.input.fields[k] for k in self.group_keys)
+        return keys + tuple(Field(a.name, a.type) for a in self.aggregates)
+
+    def label(self) -> str:
+        in_names = self.input.names
+        keys = ", ".join(in_names[k] for k in self.group_keys)
+        aggs = ", ".join(f"{_agg_text(a, in_names)} AS {a.name}" for a in self.aggregates)
+        return f"Aggregate(groupBy=[{keys}], select=[{', '.join(x for x in (keys, aggs) if x)}])"
+
+
+def _agg_text(a: AggregateCall, names: list[str]) -> str:
+    inner = ", ".join(names[i] for i in a.args) or "*"
+    text = f"{a.function}({'DISTINCT ' if a.distinct else ''}{inner})"
+    if a.filter_arg is not None:
+        text += f" FILTER (WHERE {names[a.filter_arg]})"
+    return text
+
+
+@dataclass(frozen=True)
+class Union(Node):
+    """UNION ALL of inputs with identical field types (the binder inserts casts)."""
+
+    union_inputs: tuple[Node, ...]
+
+    def inputs(self) -> tuple[Node, ...]:
+        return self.union_inputs
+
+    def replace_inputs(self, inputs: tuple[Node, ...]) -> Node:
+        return replace(self, union_inputs=tuple(inputs))
+
+    @property
+    def fields(self) -> tuple[Field, ...]:
+        first = self.union_inputs[0].fields
+        nullable = [any(i.fields[k].type.nullable for i in self.union_inputs) for k in range(len(first))]
+        return tuple(Field(f.name, f.type.with_nullable(n).without_time_attribute()
+                           if any(i.fields[k].type.time_attribute != f.type.time_attribute
+                                  for i in self.union_inputs) else f.type.with_nullable(n))
+                     for k, (f, n) in enumerate(zip(first, nullable)))
+
+    def label(self) -> str:
+        return f"Union(all=[true], fields=[{', '.join(self.names)}])"
+
+
+@dataclass(frozen=True)
+class Sort(Node):
+    """ORDER BY with optional OFFSET/FETCH; keys are (field index, ascending, nulls_first)."""
+
+    input: Node
+    keys: tuple[tuple[int, bool, bool], ...]
+    offset: int = 0
+    fetch: int | None = None
+
+    def inputs(self) -> tuple[Node, ...]:
+        return (self.input,)
+
+    def replace_inputs(self, inputs: tuple[Node, ...]) -> Node:
+        return replace(self, input=inputs[0])
+
+    @property
+    def fields(self) -> tuple[Field, ...]:
+        return self.input.fields
+
+    def label(self) -> str:
+        names = self.input.names
+        order = ", ".join(f"{names[i]} {'ASC' if asc else 'DESC'}" for i, asc, _ in self.keys)
+        parts = [f"orderBy=[{order}]"] if self.keys else []
+        if self.offset:
+            parts.append(f"offset=[{self.offset}]")
+        if self.fetch is not None:
+            parts.append(f"fetch=[{self.fetch}]")
+        return f"Sort({', '.join(parts)})"
+
+
+@dataclass(frozen=True)
+class WatermarkAssigner(Node):
+    """Marks ``rowtime_index`` as event time and derives watermarks from ``expr`` per row."""
+
+    input: Node
+    rowtime_index: int
+    expr: Expr
+
+    def inputs(self) -> tuple[Node, ...]:
+        return (self.input,)
+
+    def replace_inputs(self, inputs: tuple[Node, ...]) -> Node:
+        return replace(self, input=inputs[0])
+
+    @property
+    def fields(self) -> tuple[Field, ...]:
+        return self.input.fields
+
+    def label(self) -> str:
+        return f"WatermarkAssigner(rowtime=[{self.input.names[self.rowtime_index]}], watermark=[{self.expr}])"
+
+
+@dataclass(frozen=True)
+class Sink(Node):
+    """Writes its input into a catalog table (INSERT INTO) or into the query result (path None)."""
+
+    input: Node
+    path: tuple[str, str, str] | None
+    table: Any = field(compare=False, default=None)  # CatalogTable, or None for a collected query
+    sink_fields: tuple[Field, ...] = ()
+
+    def inputs(self) -> tuple[Node, ...]:
+        return (self.input,)
+
+    def replace_inputs(self, inputs: tuple[Node, ...]) -> Node:
+        return replace(self, input=inputs[0])
+
+    @property
+    def fields(self) -> tuple[Field, ...]:
+        return self.sink_fields or self.input.fields
+
+    def label(self) -> str:
+        target = ", ".join(self.path) if self.path else "collect"
+        return f"Sink(table=[{target}], fields=[{', '.join(self.names)}])"
+
+
+ROW_COUNT = BIGINT(False)
+
+
+def explain_tree(node: Node, annotate=None) -> str:
+    """Render a plan like Flink does: children indented under their parent with ``+-``/``:-``."""
+    lines: list[str] = []
+
+    def visit(n: Node, prefix: str, last: bool, root: bool) -> None:
+        extra = annotate(n) if annotate else ""
+        text = n.label() + (f", {extra}" if extra else "")
+        if text.endswith(")") and extra:
+            text = n.label()[:-1] + f", {extra})"
+        lines.append(text if root else prefix + ("+- " if last else ":- ") + text)
+        kids = n.inputs()
+        child_prefix = "" if root else prefix + ("   " if last else ":  ")
+        for i, k in enumerate(kids):
+            visit(k, child_prefix, i == len(kids) - 1, False)
+
+    visit(node, "", True, True)
+    return "\n".join(lines)
+
+
+def walk(node: Node):
+    """All nodes, parents before children."""
+    yield node
+    for i in node.inputs():
+        yield from walk(i)
+
+
+@dataclass(frozen=True)
+class Join(Node):
+    """A regular join: output = left fields then right fields (outer sides become nullable)."""
+
+    left: Node
+    right: Node
+    join_type: str  # 'INNER' | 'LEFT' | 'RIGHT' | 'FULL' | 'SEMI' | 'ANTI'
+    condition: Expr
+
+    def inputs(self) -> tuple[Node, ...]:
+        return (self.left, self.right)
+
+    def replace_inputs(self, inputs: tuple[Node, ...]) -> Node:
+        return replace(self, left=inputs[0], right=inputs[1])
+
+    @property
+    def fields(self) -> tuple[Field, ...]:
+        def adjust(fields: tuple[Field, ...], nullable: bool) -> tuple[Field, ...]:
+            return tuple(Field(f.name, f.type.without_time_attribute().with_nullable(True) if nullable
+                               else f.type.without_time_attribute()) for f in fields)
+
+        if self.join_type in ("SEMI", "ANTI"):
+            return self.left.fields
+        left_null = self.join_type in ("RIGHT", "FULL")
+        right_null = self.join_type in ("LEFT", "FULL")
+        return adjust(self.left.fields, left_null) + adjust(self.right.fields, right_null)
+
+    def label(self) -> str:
+        return f"Join(joinType=[{self.join_type}], where=[{self.condition}])"
+
+
+@dataclass(frozen=True)
+class ReplicateRows(Node):
+    """Emits each input row as many times as its last column says (INTERSECT ALL / EXCEPT ALL),
+    without that count column."""
+
+    input: Node
+    width: int
+
+    def inputs(self) -> tuple[Node, ...]:
+        return (self.input,)
+
+    def replace_inputs(self, inputs: tuple[Node, ...]) -> Node:
+        return replace(self, input=inputs[0])
+
+    @property
+    def fields(self) -> tuple[Field, ...]:
+        return self.input.fields[: self.width]
+
+    def label(self) -> str:
+        return f"ReplicateRows(times=[{self.input.names[self.width]}])"

@@ -1,0 +1,57 @@
+"""The rule-based optimizer: named phases of rules run to a fixpoint.
+
+This list is the only place that orders rules; each rule is a module in ``rules/`` exposing
+``NAME`` and ``apply(node, context) -> node``, called on every node bottom-up.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from flowsql.common.config import Config
+from flowsql.planner.logical import Node
+from flowsql.planner.rules import (
+    fold_constants, merge_projects, prune_columns, push_filters, push_filters_into_scan, simplify_aggregates,
+    simplify_filters,
+)
+
+
+@dataclass
+class RuleContext:
+    config: Config
+
+
+PHASES: list[tuple[str, list]] = [
+    ("simplify", [fold_constants, simplify_filters, simplify_aggregates]),
+    ("push down predicates", [push_filters, push_filters_into_scan, simplify_filters]),
+    ("prune columns", [prune_columns]),
+    ("merge projections", [merge_projects, fold_constants]),
+]
+
+
+def rewrite_bottom_up(node: Node, fn: Callable[[Node], Node], memo: dict | None = None) -> Node:
+    memo = {} if memo is None else memo
+    if id(node) in memo:
+        return memo[id(node)]
+    kids = node.inputs()
+    new_kids = tuple(rewrite_bottom_up(k, fn, memo) for k in kids)
+    rebuilt = node.replace_inputs(new_kids) if any(a is not b for a, b in zip(kids, new_kids)) else node
+    result = fn(rebuilt)
+    memo[id(node)] = result
+    return result
+
+
+def optimize(plan: Node, config: Config, trace: list[tuple[str, Node]] | None = None) -> Node:
+    context = RuleContext(config)
+    for phase, rules in PHASES:
+        for _ in range(10):  # to a fixpoint, bounded
+            before = plan
+            for rule in rules:
+                plan = rule.apply_to_plan(plan, context) if hasattr(rule, "apply_to_plan") else rewrite_bottom_up(
+                    plan, lambda n, r=rule: r.apply(n, context))
+            if plan == before:
+                break
+        if trace is not None:
+            trace.append((phase, plan))
+    return plan

@@ -1,0 +1,7 @@
+"""Rule push_filters (to be written)."""
+
+NAME = "push_filters"
+
+
+def apply(node, context):
+    return node

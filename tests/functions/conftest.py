@@ -1,0 +1,69 @@
+"""Helpers to evaluate one function call over a one-row batch, the way the runtime does."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pytest
+
+from flowsql.common.types import DataType
+from flowsql.exec.expression import BatchEvaluator
+from flowsql.planner.expressions import Call, Expr, InputRef, Literal
+from flowsql.planner.functions import registry
+
+
+class Col:
+    """An argument fed as an input column (rather than a literal) of the given type."""
+
+    def __init__(self, value: object, type: DataType) -> None:
+        self.value, self.type = value, type
+
+
+def lit(value: object, type: DataType) -> Literal:
+    return Literal(type.with_nullable(value is None) if type.name != "NULL" else type, value)
+
+
+def call(op: str, *args: Expr) -> Call:
+    fn = registry.find(op)
+    assert fn is not None, f"{op} is not registered"
+    fn.check_arity(len(args))
+    types = [a.type for a in args]
+    return Call(fn.infer(types, list(args)), op, tuple(args))
+
+
+def evaluate(op: str, *args: object) -> tuple[object, DataType]:
+    """(value, type) of ``op(args)``; a ``Col`` argument becomes an input column, others literals."""
+    columns, exprs = [], []
+    for a in args:
+        if isinstance(a, Col):
+            exprs.append(InputRef(a.type, len(columns)))
+            columns.append(pa.array([a.value], a.type.to_arrow()))
+        else:
+            exprs.append(a)
+    if not columns:
+        columns.append(pa.array([0], pa.int32()))
+    expr = call(op, *exprs)
+    table = pa.Table.from_arrays(columns, names=[f"c{i}" for i in range(len(columns))])
+    schema = pa.schema([pa.field("v", expr.type.to_arrow())])
+    result = BatchEvaluator([expr], None, schema).evaluate(table)
+    return result.column(0)[0].as_py(), expr.type
+
+
+def check_cases(cases) -> None:
+    """Each case: (op, args, expected value, expected Flink type string or None)."""
+    failures = []
+    for op, args, expected, type_text in cases:
+        try:
+            value, t = evaluate(op, *args)
+        except Exception as e:  # collect every failure, not just the first
+            failures.append(f"{op}{args!r}: raised {type(e).__name__}: {e}")
+            continue
+        ok = value == expected or (isinstance(expected, float) and isinstance(value, float)
+                                   and abs(value - expected) < 1e-9 * max(1.0, abs(expected)))
+        if expected != expected and value != value:  # NaN
+            ok = True
+        if not ok:
+            failures.append(f"{op}: expected {expected!r}, got {value!r}")
+        if type_text is not None and str(t) != type_text:
+            failures.append(f"{op}: expected type {type_text}, got {t}")
+    if failures:
+        pytest.fail("\n".join(failures), pytrace=False)

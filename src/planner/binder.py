@@ -344,7 +344,9 @@ class QueryBinder:
         exprs = [post.bind(i) for i in items]
         names = output_names(items, exprs)
         having_expr = post.boolean(having.this) if having is not None else None
-        pre_plan = Project(plan, tuple(pre_exprs), tuple(f"$f{i}" for i in range(len(pre_exprs))))
+        pre_names = dedupe_names([e.name if isinstance(e, InputRef) and e.name else f"$f{i}"
+                                  for i, e in enumerate(pre_exprs)])
+        pre_plan = Project(plan, tuple(pre_exprs), tuple(pre_names))
         agg_plan = self._aggregate_plan(pre_plan, n_keys, sets, tuple(aggregates), grouping_columns)
         if having_expr is not None:
             agg_plan = Filter(agg_plan, having_expr)
@@ -779,10 +781,12 @@ def dedupe_names(names: list[str]) -> list[str]:
 
 
 def table_hints(node: exp.Expression) -> tuple[tuple[str, str], ...]:
-    hints = node.args.get("hints") or []
+    """``t /*+ OPTIONS('k'='v') */``: dynamic table options overriding the WITH clause."""
+    hints = (node.args.get("hints") or []) if node is not None else []
     out = []
     for h in hints:
-        for e in getattr(h, "expressions", []) or []:
+        candidates = [h] + list(getattr(h, "expressions", []) or [])
+        for e in candidates:
             if isinstance(e, exp.Anonymous) and e.name.upper() == "OPTIONS":
                 for kv in e.expressions:
                     if isinstance(kv, exp.EQ):

@@ -152,6 +152,19 @@ class ExpressionBinder:
             return Literal(BOOLEAN(False), bool(node.this))
         if isinstance(node, exp.Null):
             return Literal(NULL(), None)
+        if isinstance(node, exp.Var):  # a unit keyword argument: FLOOR(ts TO HOUR), TIMESTAMPADD(DAY, ...)
+            return Literal(DataType("CHAR", False, length=len(node.name)), node.name.upper())
+        if isinstance(node, exp.VarMap):
+            keys = [self.bind(k) for k in node.args["keys"].expressions]
+            values = [self.bind(v) for v in node.args["values"].expressions]
+            kt = common_type([k.type for k in keys]) or STRING()
+            vt = common_type([v.type for v in values]) or STRING()
+            kt = VARCHAR(kt.length, False) if kt.name == "CHAR" else kt
+            vt = VARCHAR(vt.length, vt.nullable) if vt.name == "CHAR" else vt
+            operands = []
+            for k, v in zip(keys, values):
+                operands += [self.coerce(k, kt), self.coerce(v, vt)]
+            return Call(DataType("MAP", False, children=(kt, vt)), "MAP", tuple(operands))
         if isinstance(node, exp.Neg):
             inner = self.bind(node.this)
             if isinstance(inner, Literal) and isinstance(inner.value, (int, float, decimal.Decimal)):
@@ -488,12 +501,8 @@ class ExpressionBinder:
             target = parse_type(type_text)
         except ValidationError as e:
             raise error(e.message, node, hint=e.hint) from None
-        try_cast = isinstance(node, exp.TryCast) and not getattr(node, "_flink_cast", False) \
-            and bool(node.meta.get("try", True))
+        try_cast = isinstance(node, exp.TryCast)
         nullable = inner.type.nullable or try_cast
-        if isinstance(inner, Literal) and inner.value is not None and target.name in (
-                "TIMESTAMP", "DATE", "TIME", "TIMESTAMP_LTZ") and inner.type.is_string:
-            return Call(target.with_nullable(nullable), "TRY_CAST" if try_cast else "CAST", (inner,))
         return Call(target.with_nullable(nullable), "TRY_CAST" if try_cast else "CAST", (inner,))
 
     def to_string(self, e: Expr) -> Expr:

@@ -46,6 +46,14 @@ class Literal(Expr):
             return "'" + self.value.replace("'", "''") + "'"
         if isinstance(self.value, bool):
             return "TRUE" if self.value else "FALSE"
+        if self.type.name == "INTERVAL_DAY_TIME":
+            millis = int(self.value.total_seconds() * 1000)
+            for unit, size in (("DAY", 86_400_000), ("HOUR", 3_600_000), ("MINUTE", 60_000), ("SECOND", 1000)):
+                if millis % size == 0:
+                    return f"INTERVAL '{millis // size}' {unit}"
+            return f"INTERVAL '{millis / 1000}' SECOND"
+        if self.type.name == "INTERVAL_YEAR_MONTH":
+            return f"INTERVAL '{self.value}' MONTH"
         return str(self.value)
 
 

@@ -48,22 +48,18 @@ def evaluate(op: str, *args: object) -> tuple[object, DataType]:
     return result.column(0)[0].as_py(), expr.type
 
 
-def check_cases(cases) -> None:
-    """Each case: (op, args, expected value, expected Flink type string or None)."""
-    failures = []
-    for op, args, expected, type_text in cases:
-        try:
-            value, t = evaluate(op, *args)
-        except Exception as e:  # collect every failure, not just the first
-            failures.append(f"{op}{args!r}: raised {type(e).__name__}: {e}")
-            continue
-        ok = value == expected or (isinstance(expected, float) and isinstance(value, float)
-                                   and abs(value - expected) < 1e-9 * max(1.0, abs(expected)))
-        if expected != expected and value != value:  # NaN
-            ok = True
-        if not ok:
-            failures.append(f"{op}: expected {expected!r}, got {value!r}")
-        if type_text is not None and str(t) != type_text:
-            failures.append(f"{op}: expected type {type_text}, got {t}")
-    if failures:
-        pytest.fail("\n".join(failures), pytrace=False)
+def assert_case(op: str, args: tuple, expected: object, type_text: str | None) -> None:
+    """Evaluate ``op(args)`` and compare the value (floats approximately) and the Flink type."""
+    value, t = evaluate(op, *args)
+    if isinstance(expected, float) and expected != expected:
+        assert value != value, f"{op}: expected NaN, got {value!r}"
+    elif isinstance(expected, float):
+        assert value == pytest.approx(expected), f"{op}: expected {expected!r}, got {value!r}"
+    else:
+        assert value == expected, f"{op}: expected {expected!r}, got {value!r}"
+    if type_text is not None:
+        assert str(t) == type_text, f"{op}: expected type {type_text}, got {t}"
+
+
+def case_id(case: tuple) -> str:
+    return case[0]

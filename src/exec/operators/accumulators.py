@@ -45,7 +45,10 @@ def _signed(column: pa.ChunkedArray, signs: np.ndarray, weight: np.ndarray) -> p
     factor = pa.array(signs * weight)
     t = column.type
     if pa.types.is_decimal(t):
-        return pc.multiply(column, factor.cast(pa.int64()))
+        # multiplying would widen the precision past 38: negate and null out instead
+        wide = column.cast(pa.decimal128(38, t.scale))
+        signed = pc.if_else(pc.less(factor, 0), pc.negate(wide), wide)
+        return pc.if_else(pc.equal(factor, 0), pa.scalar(None, wide.type), signed)
     if pa.types.is_floating(t):
         return pc.multiply(column.cast(pa.float64()), factor.cast(pa.float64()))
     return pc.multiply(column.cast(pa.int64()), factor)

@@ -371,7 +371,8 @@ def _regexp_instr(a, t, r, e):
     s, rx = as_varchar(a[0], t[0]), as_varchar(a[1], t[1])
     # The shortest prefix after which the regex matches gives the match's start.
     prefix = f"regexp_extract({s}, '(?s)^(.*?)(?:' || {rx} || ')', 1)"
-    return f"CAST(CASE WHEN regexp_matches({s}, {rx}) THEN length({prefix}) + 1 ELSE 0 END AS INTEGER)"
+    return (f"CAST(CASE WHEN regexp_matches({s}, {rx}) THEN length({prefix}) + 1 "
+            f"WHEN {s} IS NOT NULL AND {rx} IS NOT NULL THEN 0 END AS INTEGER)")
 
 
 @scalar("REGEXP_SUBSTR", infer=_checked("REGEXP_SUBSTR", returns(STRING, force_nullable=True)), min_args=2,

@@ -155,3 +155,24 @@ def is_deterministic(expr: Expr) -> bool:
         if fn is not None and not fn.deterministic:
             return False
     return all(is_deterministic(c) for c in expr.children())
+
+
+def false_literal() -> Literal:
+    return Literal(BOOLEAN(False), False)
+
+
+def is_true_literal(expr: Expr) -> bool:
+    return isinstance(expr, Literal) and expr.value is True
+
+
+def is_false_literal(expr: Expr) -> bool:
+    return isinstance(expr, Literal) and expr.value is False
+
+
+def is_null_literal(expr: Expr) -> bool:
+    return isinstance(expr, Literal) and expr.value is None
+
+
+def substitute_refs(expr: Expr, replacements: list[Expr] | tuple[Expr, ...]) -> Expr:
+    """Replace every ``InputRef(i)`` by ``replacements[i]`` (inlining a projection's expressions)."""
+    return transform(expr, lambda e: replacements[e.index] if isinstance(e, InputRef) else None)

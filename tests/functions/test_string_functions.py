@@ -1,7 +1,6 @@
 """String functions: values and Flink types over literal and column inputs, and NULL propagation."""
 
 import pytest
-
 from conftest import Col, assert_case, case_id, lit
 from flowsql.common.types import BOOLEAN, BYTES, DOUBLE, INT, NULL, STRING
 
@@ -177,8 +176,8 @@ def test_uuid_is_random_and_typed():
 
 
 def test_wrong_argument_type_is_a_validation_error():
-    from flowsql.common.errors import ValidationError
     from conftest import evaluate
+    from flowsql.common.errors import ValidationError
 
     with pytest.raises(ValidationError, match="UPPER expects a string"):
         evaluate("UPPER", Col(1, INT()))

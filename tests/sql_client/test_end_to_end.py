@@ -49,7 +49,9 @@ CREATE TABLE snk (id INT, name STRING) WITH ('connector' = 'blackhole');
 SELECT w, COUNT(*) AS c FROM (VALUES ('a'), ('b'), ('a')) AS T(w) GROUP BY w;
 INSERT INTO snk SELECT id, name FROM src;
 """)
-    completed = flowsql("-f", str(job), "-D", "sql-client.display.print-time-cost=false")
+    # one row per micro-batch, so the changelog is Flink's row-at-a-time sequence
+    completed = flowsql("-f", str(job), "-D", "sql-client.display.print-time-cost=false",
+                        "-D", "flowsql.exec.batch.max-rows=1")
     assert completed.returncode == 0, completed.stdout + completed.stderr
     out = completed.stdout
     assert out.count("[INFO] Execute statement succeeded.") == 2

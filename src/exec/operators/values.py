@@ -15,18 +15,25 @@ class ValuesReader(SourceReader):
     def __init__(self, rows: tuple[tuple[Expr, ...], ...], schema: pa.Schema) -> None:
         self.rows = rows
         self.schema = schema
-        self.done = False
+        self.offset = 0
+        self.table: pa.Table | None = None
 
     @property
     def finished(self) -> bool:
-        return self.done
+        return self.offset >= len(self.rows)
 
     def poll(self, max_rows: int) -> ChangeBatch | None:
-        if self.done:
+        if self.finished:
             return None
-        self.done = True
+        if self.table is None:
+            self.table = self._evaluate()
+        batch = self.table.slice(self.offset, max_rows)
+        self.offset += batch.num_rows
+        return ChangeBatch(batch)
+
+    def _evaluate(self) -> pa.Table:
         if not self.schema.names:
-            return ChangeBatch(_empty_rows(len(self.rows)))
+            return _empty_rows(len(self.rows))
         translator = SqlTranslator()
         selects = [
             "SELECT " + ", ".join(f"{translator.sql(v)} AS c{i}" for i, v in enumerate(row)) for row in self.rows
@@ -34,13 +41,13 @@ class ValuesReader(SourceReader):
         con = duckdb.connect()
         con.execute("SET TimeZone = 'UTC'")
         result = con.sql(" UNION ALL ".join(selects)).to_arrow_table()
-        return ChangeBatch(conform(result, self.schema))
+        return conform(result, self.schema)
 
     def position(self):
-        return {"done": self.done}
+        return {"offset": self.offset}
 
     def seek(self, position) -> None:
-        self.done = bool(position["done"])
+        self.offset = int(position["offset"])
 
 
 def _empty_rows(n: int) -> pa.Table:

@@ -6,7 +6,7 @@ return NULL on non-NULL input (parse failures, out-of-range indexes) force a nul
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from flowsql.common.errors import ValidationError
 from flowsql.common.types import DataType

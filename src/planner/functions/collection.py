@@ -9,8 +9,15 @@ from __future__ import annotations
 
 from flowsql.common.errors import ValidationError
 from flowsql.common.types import ARRAY, BOOLEAN, INT, MAP, ROW, STRING, DataType, common_type
-from flowsql.planner.functions._types import (any_nullable, as_varchar, expect, is_integerish, is_null_type,
-                                              is_stringish, type_name)
+from flowsql.planner.functions._types import (
+    any_nullable,
+    as_varchar,
+    expect,
+    is_integerish,
+    is_null_type,
+    is_stringish,
+    type_name,
+)
 from flowsql.planner.functions.registry import scalar
 
 
@@ -65,7 +72,7 @@ def _cardinality(a, t, r, e):
         max_args=1, category="collection", signature="ELEMENT(array)",
         description="The only element of a one-element array; NULL if empty; an error if longer.")
 def _element_fn(a, t, r, e):
-    return (f"CASE WHEN len({a[0]}) = 0 THEN NULL WHEN len({a[0]}) = 1 THEN {a[0]}[1] "
+    return (f"CASE WHEN {a[0]} IS NULL OR len({a[0]}) = 0 THEN NULL WHEN len({a[0]}) = 1 THEN {a[0]}[1] "
             f"ELSE error('ELEMENT expects an array of at most one element') END")
 
 
@@ -88,7 +95,7 @@ def _array_distinct(a, t, r, e):
         min_args=2, max_args=2, category="collection", signature="ARRAY_POSITION(array, element)",
         description="1-based position of the first occurrence of element, 0 if absent.")
 def _array_position(a, t, r, e):
-    return f"CASE WHEN {a[1]} IS NULL THEN NULL ELSE CAST(coalesce(list_position({a[0]}, {a[1]}), 0) AS INTEGER) END"
+    return f"CASE WHEN {_any_null(a)} THEN NULL ELSE CAST(coalesce(list_position({a[0]}, {a[1]}), 0) AS INTEGER) END"
 
 
 @scalar("ARRAY_REMOVE", infer=lambda t, e: _needle_check("ARRAY_REMOVE", t), min_args=2, max_args=2,

@@ -22,8 +22,15 @@ from __future__ import annotations
 from flowsql.common.errors import ValidationError
 from flowsql.common.types import BOOLEAN, STRING, DataType, parse_type
 from flowsql.planner.expressions import Call, Literal
-from flowsql.planner.functions._types import (any_nullable, as_varchar, expect, is_stringish, literal,
-                                              literal_string, sql_string)
+from flowsql.planner.functions._types import (
+    any_nullable,
+    as_varchar,
+    expect,
+    is_stringish,
+    literal,
+    literal_string,
+    sql_string,
+)
 from flowsql.planner.functions.registry import scalar
 
 _STRING = "a string"

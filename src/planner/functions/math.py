@@ -10,8 +10,16 @@ from __future__ import annotations
 
 from flowsql.common.errors import ValidationError
 from flowsql.common.types import DECIMAL, DOUBLE, INT, DataType, as_decimal, common_type
-from flowsql.planner.functions._types import (any_nullable, expect, expect_all, is_integerish, is_numericish,
-                                              literal, returns, type_name)
+from flowsql.planner.functions._types import (
+    any_nullable,
+    expect,
+    expect_all,
+    is_integerish,
+    is_numericish,
+    literal,
+    returns,
+    type_name,
+)
 from flowsql.planner.functions.registry import scalar
 
 _NUMBER = "a number"

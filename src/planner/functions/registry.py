@@ -8,8 +8,8 @@ category module (``string``, ``math``, ``temporal``, ...) registers its function
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 from flowsql.common.errors import ValidationError
 from flowsql.common.types import DataType

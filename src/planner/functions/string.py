@@ -16,10 +16,21 @@ from __future__ import annotations
 import re
 
 from flowsql.common.errors import ValidationError
-from flowsql.common.types import (ARRAY, BOOLEAN, BYTES, CHAR, INT, MAP, STRING, DataType, common_type)
-from flowsql.planner.functions._types import (any_nullable, as_varchar, expect, expect_all, is_binaryish,
-                                              is_integerish, is_numericish, is_stringish, literal, returns,
-                                              sql_string, type_name)
+from flowsql.common.types import ARRAY, BOOLEAN, BYTES, CHAR, INT, MAP, STRING, DataType, common_type
+from flowsql.planner.functions._types import (
+    any_nullable,
+    as_varchar,
+    expect,
+    expect_all,
+    is_binaryish,
+    is_integerish,
+    is_numericish,
+    is_stringish,
+    literal,
+    returns,
+    sql_string,
+    type_name,
+)
 from flowsql.planner.functions.registry import scalar
 
 _STRING = "a string"
@@ -479,7 +490,7 @@ def _url_decode(a, t, r, e):
         min_args=1, max_args=1, category="string", signature="TO_BASE64(string)",
         description="Base64 encoding of the string's UTF-8 bytes (or of bytes).")
 def _to_base64(a, t, r, e):
-    data = a[0] if is_binaryish(t[0]) and not t[0].name == "NULL" else f"encode({as_varchar(a[0], t[0])})"
+    data = a[0] if is_binaryish(t[0]) and t[0].name != "NULL" else f"encode({as_varchar(a[0], t[0])})"
     return f"to_base64({data})"
 
 
@@ -617,8 +628,7 @@ def _duckdb_format(fmt: str) -> str:
 
 def _printf_infer(types, exprs) -> DataType:
     expect("PRINTF", types, 0, is_stringish, _STRING)
-    is_lit, value = literal(exprs, 0)
-    if not is_lit:
+    if not literal(exprs, 0)[0]:
         raise ValidationError("function PRINTF expects its format as a string literal")
     return STRING(types[0].nullable)
 

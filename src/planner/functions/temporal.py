@@ -16,10 +16,19 @@ from __future__ import annotations
 import re
 
 from flowsql.common.errors import ValidationError
-from flowsql.common.types import (BIGINT, DATE, INT, STRING, TIME, TIMESTAMP, TIMESTAMP_LTZ, DataType)
-from flowsql.planner.functions._types import (any_nullable, as_varchar, expect, is_integerish, is_null_type,
-                                              is_numericish, is_stringish, literal, literal_string, returns,
-                                              sql_string)
+from flowsql.common.types import BIGINT, DATE, INT, STRING, TIME, TIMESTAMP, TIMESTAMP_LTZ, DataType
+from flowsql.planner.functions._types import (
+    any_nullable,
+    as_varchar,
+    expect,
+    is_integerish,
+    is_null_type,
+    is_numericish,
+    is_stringish,
+    literal,
+    literal_string,
+    sql_string,
+)
 from flowsql.planner.functions.registry import scalar
 
 _STRING = "a string"
@@ -40,7 +49,7 @@ def _local(sql: str, t: DataType) -> str:
 
 # -- Java date patterns ------------------------------------------------------------------------
 
-_PATTERN_TOKEN = re.compile(r"'(?:[^']|'')*'|([A-Za-z])\1*|.", re.S)
+_PATTERN_TOKEN = re.compile(r"'(?:[^']|'')*'|([A-Za-z])\1*|.", re.DOTALL)
 _FORMAT_CODES = {
     "yyyy": "%Y", "yyy": "%Y", "y": "%Y", "yy": "%y", "MM": "%m", "M": "%-m", "MMM": "%b", "MMMM": "%B",
     "dd": "%d", "d": "%-d", "HH": "%H", "H": "%-H", "hh": "%I", "h": "%-I", "mm": "%M", "m": "%-M",
@@ -218,7 +227,7 @@ def floor_ceil_time_infer(fn: str, types, exprs) -> DataType:
 
 def _floor_expr(sql: str, t: DataType, unit: str) -> str:
     if t.name == "TIME":
-        sql = f"(TIMESTAMP '1970-01-01' + {sql})"
+        sql = f"(DATE '1970-01-01' + {sql})"
     if unit == "WEEK":  # Flink's weeks start on Sunday; DuckDB's on Monday
         return f"(date_trunc('week', {sql} + INTERVAL 1 DAY) - INTERVAL 1 DAY)"
     return f"date_trunc('{unit.lower()}', {sql})"
@@ -235,7 +244,7 @@ def floor_time_sql(a, t, r, e) -> str:
 
 def ceil_time_sql(a, t, r, e) -> str:
     unit = str(e[1].value).upper()
-    base = f"(TIMESTAMP '1970-01-01' + {a[0]})" if t[0].name == "TIME" else a[0]
+    base = f"(DATE '1970-01-01' + {a[0]})" if t[0].name == "TIME" else a[0]
     down = _floor_expr(a[0], t[0], unit)
     return _back(f"CASE WHEN {down} = {base} THEN {down} ELSE {down} + {_UNIT_INTERVAL[unit]} END", r)
 
@@ -415,7 +424,7 @@ def _timestampadd_infer(types, exprs) -> DataType:
 def _timestampadd(a, t, r, e):
     unit = _unit("TIMESTAMPADD", e, _ADD)
     interval = _ADD[unit].format(f"CAST({a[1]} AS BIGINT)")
-    base = f"(TIMESTAMP '1970-01-01' + {a[2]})" if t[2].name == "TIME" else a[2]
+    base = f"(DATE '1970-01-01' + {a[2]})" if t[2].name == "TIME" else a[2]
     return f"CAST({base} + {interval} AS {r.to_duckdb()})"
 
 

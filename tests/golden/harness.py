@@ -1,0 +1,489 @@
+"""Golden-file harness: parse ``tests/golden/*.test``, run each query batch and streaming, compare
+with DuckDB (or with explicit rows).
+
+The file format (see ``README.md`` beside this file for the full description)::
+
+    # a comment
+    table orders (id INT, customer STRING, amount DECIMAL(10, 2))
+    1, alice, 10.50
+    2, 'bob, jr', NULL
+
+    query [ordered] [mode batch|streaming|both]
+    SELECT customer, SUM(amount) FROM orders GROUP BY customer
+    ----
+    expect | oracle | error TEXT | xfail REASON   (sections, all optional)
+
+A record ends at a blank line. Every query runs (a) in batch mode, (b) in streaming mode with each
+table's rows split over several files and a random small ``flowsql.exec.batch.max-rows``, (c) in
+streaming mode with one big batch; the materialized changelogs must equal the reference: the
+``expect`` rows when given, else DuckDB's answer to the ``oracle`` SQL (or to the query transpiled).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import math
+import random
+import re
+import zlib
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import sqlglot
+from flowsql.common.errors import FlowSqlError
+from flowsql.common.types import DataType, parse_type
+from flowsql.table import EnvironmentSettings, TableEnvironment
+
+GOLDEN_DIR = Path(__file__).parent
+NULL_LITERAL = "__null__"  # how a NULL string is spelt in the generated CSV files
+BIG_BATCH = 1_000_000
+MODES = ("batch", "streaming", "both")
+
+
+class GoldenFormatError(Exception):
+    """A malformed .test file: names the file and line."""
+
+
+# -- the file format -----------------------------------------------------------------------------
+
+@dataclass
+class TableDecl:
+    name: str
+    columns: list[tuple[str, DataType]]
+    rows: list[list[str | None]]  # raw field texts, None for NULL
+    columns_sql: str
+
+
+@dataclass
+class Case:
+    file: str
+    line: int
+    sql: str
+    tables: dict[str, TableDecl]
+    ordered: bool = False
+    mode: str = "both"
+    expect: list[list[str | None]] | None = None
+    oracle: str | None = None
+    error: str | None = None
+    xfail: str | None = None
+    seed: int = field(default=0)
+
+    @property
+    def id(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+def split_fields(text: str, where: str) -> list[str | None]:
+    """One row: comma-separated fields; 'quoted' strings ('' escapes a quote); NULL is NULL."""
+    fields: list[str | None] = []
+    i, n = 0, len(text)
+    while True:
+        while i < n and text[i] == " ":
+            i += 1
+        if i < n and text[i] == "'":
+            i += 1
+            value = []
+            while True:
+                if i >= n:
+                    raise GoldenFormatError(f"{where}: unterminated quoted string")
+                if text[i] == "'":
+                    if i + 1 < n and text[i + 1] == "'":
+                        value.append("'")
+                        i += 2
+                        continue
+                    i += 1
+                    break
+                value.append(text[i])
+                i += 1
+            fields.append("".join(value))
+            while i < n and text[i] == " ":
+                i += 1
+            if i < n and text[i] != ",":
+                raise GoldenFormatError(f"{where}: expected ',' after a quoted string")
+        else:
+            j = text.find(",", i)
+            j = n if j < 0 else j
+            raw = text[i:j].strip()
+            fields.append(None if raw == "NULL" else raw)
+            i = j
+        if i >= n:
+            return fields
+        i += 1  # the comma
+
+
+_TABLE = re.compile(r"^table\s+(\w+)\s*\((.*)\)\s*$", re.IGNORECASE)
+_SECTIONS = ("expect", "oracle", "error", "xfail")
+
+
+def _split_columns(text: str) -> list[str]:
+    parts, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        if ch in "(<":
+            depth += 1
+        elif ch in ")>":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            parts.append(text[start:i])
+            start = i + 1
+    parts.append(text[start:])
+    return [p.strip() for p in parts if p.strip()]
+
+
+def parse_file(path: Path) -> list[Case]:
+    """All query records of one .test file, each with the tables declared before it."""
+    lines = path.read_text().splitlines()
+    tables: dict[str, TableDecl] = {}
+    cases: list[Case] = []
+    records: list[tuple[int, list[str]]] = []
+    current: list[str] = []
+    start = 0
+    for number, line in enumerate(lines, 1):
+        if line.startswith("#"):
+            continue
+        if not line.strip():
+            if current:
+                records.append((start, current))
+                current = []
+            continue
+        if not current:
+            start = number
+        current.append(line.rstrip())
+    if current:
+        records.append((start, current))
+
+    for start, record in records:
+        where = f"{path.name}:{start}"
+        head = record[0].strip()
+        match = _TABLE.match(head)
+        if match:
+            name, columns_sql = match.group(1), match.group(2)
+            columns = []
+            for spec in _split_columns(columns_sql):
+                col_name, _, type_text = spec.partition(" ")
+                try:
+                    columns.append((col_name.strip("`"), parse_type(type_text.strip())))
+                except Exception as e:
+                    raise GoldenFormatError(f"{where}: bad type '{type_text}': {e}") from None
+            rows = []
+            for offset, row_line in enumerate(record[1:], 1):
+                fields = split_fields(row_line, f"{path.name}:{start + offset}")
+                if len(fields) != len(columns):
+                    raise GoldenFormatError(f"{path.name}:{start + offset}: expected {len(columns)} fields, "
+                                            f"found {len(fields)}")
+                rows.append(fields)
+            tables[name] = TableDecl(name, columns, rows, columns_sql)
+            continue
+        words = head.split()
+        if not words or words[0] != "query":
+            raise GoldenFormatError(f"{where}: expected 'table NAME (...)' or 'query', found '{head}'")
+        case = Case(path.name, start, "", dict(tables))
+        flags = words[1:]
+        while flags:
+            flag = flags.pop(0)
+            if flag == "ordered":
+                case.ordered = True
+            elif flag == "mode" and flags and flags[0] in MODES:
+                case.mode = flags.pop(0)
+            else:
+                raise GoldenFormatError(f"{where}: unknown query flag '{flag}' (ordered, mode batch|streaming|both)")
+        body = record[1:]
+        if "----" in body:
+            cut = body.index("----")
+            sql_lines, trailer = body[:cut], body[cut + 1:]
+        else:
+            sql_lines, trailer = body, []
+        case.sql = "\n".join(sql_lines).strip().rstrip(";")
+        if not case.sql:
+            raise GoldenFormatError(f"{where}: the query has no SQL")
+        section, oracle_lines = None, []
+        for line in trailer:
+            word, _, rest = line.strip().partition(" ")
+            if word in _SECTIONS:
+                section = word
+                if word == "expect":
+                    case.expect = []
+                elif word == "error":
+                    case.error = rest.strip()
+                elif word == "xfail":
+                    case.xfail = rest.strip() or "engine bug"
+                continue
+            if section == "expect":
+                case.expect.append(split_fields(line, where))
+            elif section == "oracle":
+                oracle_lines.append(line)
+            else:
+                raise GoldenFormatError(f"{where}: unexpected line '{line}' (sections: {', '.join(_SECTIONS)})")
+        if oracle_lines:
+            case.oracle = "\n".join(oracle_lines).strip().rstrip(";")
+        case.seed = zlib.crc32(case.id.encode())
+        cases.append(case)
+    return cases
+
+
+def all_cases() -> list[Case]:
+    cases = []
+    for path in sorted(GOLDEN_DIR.glob("*.test")):
+        cases.extend(parse_file(path))
+    return cases
+
+
+# -- values -----------------------------------------------------------------------------------------
+
+def typed_values(texts: list[str | None], t: DataType) -> pa.Array:
+    """Field texts as an Arrow array of the column's type (Arrow's casts parse the text)."""
+    arrow_type = t.to_arrow()
+    if t.is_string:
+        return pa.array(texts, arrow_type)
+    cleaned = [None if v is None else v.strip() for v in texts]
+    return pa.array(cleaned, pa.string()).cast(arrow_type)
+
+
+def arrow_table(decl: TableDecl, rows: list[list[str | None]] | None = None) -> pa.Table:
+    rows = decl.rows if rows is None else rows
+    return pa.table({name: typed_values([r[i] for r in rows], t) for i, (name, t) in enumerate(decl.columns)})
+
+
+def hashable(value):
+    if isinstance(value, list):
+        return tuple(hashable(v) for v in value)
+    if isinstance(value, dict):
+        return tuple(sorted((k, hashable(v)) for k, v in value.items()))
+    return value
+
+
+def values_equal(a, b) -> bool:
+    """Type-aware: exact for decimals, integers, strings and times; relative tolerance for doubles."""
+    if a is None or b is None:
+        return a is None and b is None
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b) and a == b
+    if isinstance(a, float) or isinstance(b, float):
+        if not isinstance(a, (int, float, decimal.Decimal)) or not isinstance(b, (int, float, decimal.Decimal)):
+            return False
+        a, b = float(a), float(b)
+        if math.isnan(a) or math.isnan(b):
+            return math.isnan(a) and math.isnan(b)
+        return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
+    if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
+        return len(a) == len(b) and all(values_equal(x, y) for x, y in zip(a, b))
+    if isinstance(a, (dt.datetime, dt.date, dt.time)) or isinstance(b, (dt.datetime, dt.date, dt.time)):
+        return type(a) is type(b) and a == b
+    if isinstance(a, str) or isinstance(b, str):
+        return isinstance(a, str) and isinstance(b, str) and a == b
+    return a == b
+
+
+def rows_equal(a: tuple, b: tuple) -> bool:
+    return len(a) == len(b) and all(values_equal(x, y) for x, y in zip(a, b))
+
+
+def compare(actual: list[tuple], expected: list[tuple], ordered: bool) -> str | None:
+    """None when equal, else a short description of the difference."""
+    if ordered:
+        if len(actual) == len(expected) and all(rows_equal(a, e) for a, e in zip(actual, expected)):
+            return None
+        return f"rows differ (ordered):\n  actual:   {actual}\n  expected: {expected}"
+    missing, extra = list(expected), []
+    for row in actual:
+        for i, e in enumerate(missing):
+            if rows_equal(row, e):
+                del missing[i]
+                break
+        else:
+            extra.append(row)
+    if not missing and not extra:
+        return None
+    return (f"rows differ (as multisets):\n  unexpected: {_sorted(extra)}\n  missing:    {_sorted(missing)}\n"
+            f"  actual:     {_sorted(actual)}\n  expected:   {_sorted(expected)}")
+
+
+def _sorted(rows: list[tuple]) -> list[tuple]:
+    return sorted(rows, key=lambda r: [(v is not None, str(v)) for v in r])
+
+
+# -- running the engine --------------------------------------------------------------------------
+
+def _csv_field(value: str | None, t: DataType) -> str:
+    if t.is_string:
+        if value is None:
+            return NULL_LITERAL
+        return '"' + value.replace('"', '""') + '"'
+    return "" if value is None else value.strip()
+
+
+def write_table_files(decl: TableDecl, directory: Path, rng: random.Random | None) -> None:
+    """The rows as header-less CSV, in one file, or split in order over 1-3 files when ``rng`` is given."""
+    directory.mkdir(parents=True, exist_ok=True)
+    lines = [",".join(_csv_field(v, t) for v, (_, t) in zip(row, decl.columns)) for row in decl.rows]
+    pieces = 1 if rng is None or len(lines) < 2 else rng.randint(1, min(3, len(lines)))
+    cuts = sorted(rng.sample(range(1, len(lines)), pieces - 1)) if pieces > 1 else []
+    bounds = [0, *cuts, len(lines)]
+    for i in range(pieces):
+        chunk = lines[bounds[i]:bounds[i + 1]]
+        (directory / f"part-{i}.csv").write_text("".join(line + "\n" for line in chunk))
+
+
+def referenced_tables(case: Case) -> list[TableDecl]:
+    words = {w.lower() for w in re.findall(r"\w+", case.sql)}
+    return [t for name, t in case.tables.items() if name.lower() in words]
+
+
+class ChangelogError(AssertionError):
+    pass
+
+
+def materialize(result, ordered: bool) -> list[tuple]:
+    """Apply the changelog: +I/+U add a row, -U/-D remove one instance (which must be present)."""
+    rows: list[tuple] = []
+    counts: Counter = Counter()
+    for batch in result.change_batches():
+        kinds = batch.kind_array()
+        columns = [c.to_pylist() for c in batch.table.columns]
+        for i in range(batch.num_rows):
+            row = tuple(hashable(col[i]) for col in columns)
+            if kinds[i] in (0, 2):
+                rows.append(row)
+                counts[row] += 1
+            else:
+                if counts[row] <= 0:
+                    sign = "-U" if kinds[i] == 1 else "-D"
+                    raise ChangelogError(f"{sign} of a row not present: {row}; materialized so far: {_sorted(rows)}")
+                counts[row] -= 1
+                rows.remove(row)
+    return rows
+
+
+def run_engine(case: Case, tmp: Path, streaming: bool, max_rows: int | None,
+               rng: random.Random | None) -> tuple[list[tuple], list[DataType]]:
+    settings = EnvironmentSettings.in_streaming_mode() if streaming else EnvironmentSettings.in_batch_mode()
+    env = TableEnvironment.create(settings)
+    if max_rows is not None:
+        env.get_config().set("flowsql.exec.batch.max-rows", str(max_rows))
+    for decl in referenced_tables(case):
+        directory = tmp / decl.name
+        write_table_files(decl, directory, rng)
+        env.execute_sql(
+            f"CREATE TABLE `{decl.name}` ({decl.columns_sql}) WITH ('connector' = 'filesystem', "
+            f"'path' = '{directory}', 'format' = 'csv', 'csv.null-literal' = '{NULL_LITERAL}')")
+    result = env.execute_sql(case.sql)
+    types = result.get_table_schema().get_field_data_types()
+    return materialize(result, case.ordered), types
+
+
+# -- the oracle -------------------------------------------------------------------------------------
+
+def transpile(sql: str) -> list[str]:
+    """Candidate DuckDB spellings of a query: via our Flink dialect first, then Spark's and Hive's."""
+    candidates = []
+    try:
+        from flowsql.planner.parser import FlinkDialect
+        candidates.append(sqlglot.transpile(sql, read=FlinkDialect, write="duckdb")[0])
+    except Exception:
+        pass
+    for read in ("spark", "hive"):
+        try:
+            candidates.append(sqlglot.transpile(sql, read=read, write="duckdb")[0])
+        except Exception:
+            pass
+    return list(dict.fromkeys(candidates)) or [sql]
+
+
+def run_oracle(case: Case) -> list[tuple]:
+    con = duckdb.connect()
+    try:
+        for decl in referenced_tables(case) if case.oracle is None else case.tables.values():
+            con.register(decl.name, arrow_table(decl))
+        candidates = [case.oracle] if case.oracle is not None else transpile(case.sql)
+        errors = []
+        for sql in candidates:
+            try:
+                rows = con.execute(sql).fetchall()
+            except duckdb.Error as e:
+                errors.append(f"{sql}\n    -> {e}")
+                continue
+            return [tuple(hashable(v) for v in row) for row in rows]
+        raise AssertionError("DuckDB oracle failed (add an 'oracle' or 'expect' section):\n  " + "\n  ".join(errors))
+    finally:
+        con.close()
+
+
+def expected_rows(case: Case, types: list[DataType]) -> list[tuple]:
+    """The ``expect`` rows typed by the engine's result columns."""
+    rows = []
+    for fields in case.expect:
+        if len(fields) != len(types):
+            raise GoldenFormatError(f"{case.id}: expect row {fields} has {len(fields)} fields, "
+                                    f"the query returns {len(types)} columns")
+        rows.append(tuple(hashable(typed_values([v], t)[0].as_py()) if not _is_nested(t) else v
+                          for v, t in zip(fields, types)))
+    return rows
+
+
+def _is_nested(t: DataType) -> bool:
+    return t.name in ("ARRAY", "MAP", "MULTISET", "ROW")
+
+
+# -- one case -----------------------------------------------------------------------------------------
+
+def runs(case: Case) -> list[tuple[str, bool, int | None, random.Random | None]]:
+    """(label, streaming, max-rows, rng for file splitting) for every engine run the case asks for."""
+    rng = random.Random(case.seed)
+    small = rng.randint(1, 7)
+    out = []
+    if case.mode in ("batch", "both"):
+        out.append(("batch", False, None, None))
+    if case.mode in ("streaming", "both"):
+        out.append((f"streaming max-rows={small} split files", True, small, rng))
+        out.append(("streaming one big batch", True, BIG_BATCH, None))
+    return out
+
+
+def check_case(case: Case, tmp: Path) -> None:
+    failures = []
+    if case.error is not None:
+        for label, streaming, max_rows, rng in runs(case):
+            try:
+                run_engine(case, tmp / label.split()[0], streaming, max_rows, rng)
+            except FlowSqlError as e:
+                if case.error.lower() not in str(e).lower():
+                    failures.append(f"[{label}] error without '{case.error}': {e}")
+                elif e.line is None or e.column is None:
+                    failures.append(f"[{label}] error has no line/column: {e}")
+                continue
+            except Exception as e:
+                failures.append(f"[{label}] not a FlowSqlError: {type(e).__name__}: {e}")
+                continue
+            failures.append(f"[{label}] expected an error containing '{case.error}', the query succeeded")
+        if failures:
+            raise AssertionError(f"{case.id}\n{case.sql}\n" + "\n".join(failures))
+        return
+
+    reference: list[tuple] | None = None
+    if case.expect is None:
+        try:
+            reference = run_oracle(case)
+        except AssertionError as e:
+            failures.append(str(e))
+    for index, (label, streaming, max_rows, rng) in enumerate(runs(case)):
+        try:
+            actual, types = run_engine(case, tmp / f"run{index}", streaming, max_rows, rng)
+        except ChangelogError as e:
+            failures.append(f"[{label}] bad changelog: {e}")
+            continue
+        except Exception as e:
+            failures.append(f"[{label}] failed: {type(e).__name__}: {e}")
+            continue
+        if case.expect is not None and reference is None:
+            reference = expected_rows(case, types)
+        if reference is None:
+            continue
+        diff = compare(actual, reference, case.ordered)
+        if diff:
+            failures.append(f"[{label}] {diff}")
+    if failures:
+        source = "expect" if case.expect is not None else "DuckDB"
+        raise AssertionError(f"{case.id} (reference: {source})\n{case.sql}\n" + "\n".join(failures))

@@ -1,7 +1,9 @@
 """The rule-based optimizer: named phases of rules run to a fixpoint.
 
 This list is the only place that orders rules; each rule is a module in ``rules/`` exposing
-``NAME`` and ``apply(node, context) -> node``, called on every node bottom-up.
+``NAME`` and either ``apply(node, context) -> node``, called on every node bottom-up, or
+``apply_to_plan(plan, context) -> plan`` when it needs the whole plan (projection pruning walks
+top-down). ``optimize(plan, config, trace=[])`` records the plan after each phase for EXPLAIN.
 """
 
 from __future__ import annotations
@@ -23,8 +25,12 @@ class RuleContext:
 
 
 PHASES: list[tuple[str, list]] = [
+    # Fold first so that pushed-down conditions are already small, and always-true filters gone.
     ("simplify", [fold_constants, simplify_filters, simplify_aggregates]),
-    ("push down predicates", [push_filters, push_filters_into_scan, simplify_filters]),
+    # Filters sink through projections, unions, group keys and joins; once they rest above a
+    # scan, their simple conjuncts are offered to the connector too (the Filter stays).
+    ("push down predicates", [push_filters, simplify_filters, fold_constants, push_filters_into_scan]),
+    # Pruning runs after pushing, so columns only filters read can be dropped above them.
     ("prune columns", [prune_columns]),
     ("merge projections", [merge_projects, fold_constants]),
 ]

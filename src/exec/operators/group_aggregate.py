@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import duckdb
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -70,7 +71,7 @@ class GroupAggregate(Operator):
         keys = [table.column(i) for i in range(self.key_count)]
         ids = self.state.lookup(keys) if self.key_count else np.zeros(batch.num_rows, dtype=np.int64)
         signs = batch.signs()
-        touched, first_rows = np.unique(ids, return_index=True)
+        touched, first_rows = _distinct_with_first_row(ids)
         rows = self.state.values["rows"]
         old_rows = rows[touched].copy()
         existed = old_rows > 0 if self.key_count else np.ones(len(touched), dtype=bool)
@@ -106,6 +107,15 @@ class GroupAggregate(Operator):
 
     def finish(self) -> list[ChangeBatch]:
         return self._initial()
+
+
+def _distinct_with_first_row(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct ids (by hashing, not sorting) and the row where each first occurs."""
+    codes, distinct = pd.factorize(ids)
+    first = np.empty(len(distinct), dtype=np.int64)
+    positions = np.arange(len(ids), dtype=np.int64)
+    first[codes[::-1]] = positions[::-1]  # with repeated indices the last write wins: the first row
+    return distinct.astype(np.int64, copy=False), first
 
 
 def _rows_differ(old: list, new: list, n: int) -> np.ndarray:

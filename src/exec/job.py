@@ -20,14 +20,8 @@ from flowsql.common.config import Config
 from flowsql.common.errors import ExecutionError, FlowSqlError
 from flowsql.exec.clock import Clock
 from flowsql.exec.operator import Operator, RuntimeContext
-from flowsql.exec.operators.calc import Calc
-from flowsql.exec.operators.group_aggregate import GroupAggregate
-from flowsql.exec.operators.replicate_rows import ReplicateRows
 from flowsql.exec.operators.sink import CollectSink, TableSinkOperator
-from flowsql.exec.operators.sort import SortLimit
 from flowsql.exec.operators.source import Source
-from flowsql.exec.operators.union import UnionAll
-from flowsql.exec.operators.values import ValuesReader
 from flowsql.exec.state.backend import StateBackend
 from flowsql.planner.physical import PhysicalNode
 
@@ -79,25 +73,38 @@ class Job:
         return op
 
     def _make_operator(self, node: PhysicalNode) -> Operator:
+        # Operator modules are imported on first use: start-up pays only for what a job needs.
         schema = arrow_schema(node)
         kind = node.kind
         if kind == "TableSourceScan":
             return Source(node.source.create_reader(), schema, node.source.describe())
         if kind == "Values":
+            from flowsql.exec.operators.values import ValuesReader
+
             return Source(ValuesReader(node.logical.rows, schema), schema, "VALUES")
         if kind == "Calc":
+            from flowsql.exec.operators.calc import Calc
+
             return Calc(list(node.projections), node.condition, schema)
         if kind == "GroupAggregate":
+            from flowsql.exec.operators.group_aggregate import GroupAggregate
+
             agg = node.logical
             return GroupAggregate(node.operator_id, len(agg.group_keys), agg.aggregates,
                                   [f.type for f in agg.input.fields], node.inputs[0].mode.is_insert_only, schema)
         if kind == "Union":
+            from flowsql.exec.operators.union import UnionAll
+
             return UnionAll(schema)
         if kind == "SortLimit":
+            from flowsql.exec.operators.sort import SortLimit
+
             s = node.logical
             streaming_limit = not s.keys and node.inputs[0].mode.is_insert_only
             return SortLimit(node.operator_id, s.keys, s.offset, s.fetch, schema, streaming_limit)
         if kind == "ReplicateRows":
+            from flowsql.exec.operators.replicate_rows import ReplicateRows
+
             return ReplicateRows(node.logical.width)
         if kind == "WatermarkAssigner":
             from flowsql.exec.operators.watermark_assigner import WatermarkAssigner

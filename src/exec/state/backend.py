@@ -10,8 +10,6 @@ from typing import Any
 
 import numpy as np
 
-from flowsql.exec.state.key_index import KeyIndex
-
 
 class ValueArrays:
     """Named numpy arrays with one slot per key id, grown by doubling."""
@@ -48,6 +46,8 @@ class ValueArrays:
 
 class KeyedState:
     def __init__(self, key_width: int) -> None:
+        from flowsql.exec.state.key_index import KeyIndex  # pandas loads only for stateful jobs
+
         self.keys = KeyIndex(key_width)
         self.values = ValueArrays()
 

@@ -96,9 +96,70 @@ class BatchQuery:
             join = {"INNER": "JOIN", "LEFT": "LEFT JOIN", "RIGHT": "RIGHT JOIN", "FULL": "FULL JOIN",
                     "SEMI": "SEMI JOIN", "ANTI": "ANTI JOIN"}[j.join_type]
             return f"SELECT * FROM ({child[0]}) AS l {join} ({right}) AS r ON {tr.sql(j.condition)}"
+        if kind == "OverAggregate":
+            w = node.logical
+            n_in = len(w.input.fields)
+            over = over_clause(w)
+            calls = ", ".join(f"{window_call_sql(c, over)} AS _{n_in + j}" for j, c in enumerate(w.calls))
+            return f"SELECT *, {calls} FROM ({child[0]})"
         if kind == "Sink":
             return child[0]
         raise ExecutionError(f"batch mode has no translation for {kind}")
+
+
+def over_clause(w) -> str:
+    parts = []
+    if w.partition_keys:
+        parts.append("PARTITION BY " + ", ".join(f"_{k}" for k in w.partition_keys))
+    if w.order_keys:
+        parts.append("ORDER BY " + ", ".join(f"_{i} {'ASC' if asc else 'DESC'} NULLS {'FIRST' if nf else 'LAST'}"
+                                             for i, asc, nf in w.order_keys))
+    if w.frame is not None:
+        parts.append(frame_sql(w.frame))
+    return " ".join(parts)
+
+
+def frame_sql(frame) -> str:
+    import datetime as dt
+
+    def bound(b, side: str) -> str:
+        if b is None:
+            return f"UNBOUNDED {side}"
+        if isinstance(b, dt.timedelta):
+            micros = int(b.total_seconds() * 1_000_000)
+            return "CURRENT ROW" if micros == 0 else f"INTERVAL {abs(micros)} MICROSECOND {side if micros > 0 else 'FOLLOWING'}"
+        if b == 0:
+            return "CURRENT ROW"
+        return f"{abs(b)} {side if b > 0 else 'FOLLOWING'}"
+
+    return f"{frame.mode} BETWEEN {bound(frame.lower, 'PRECEDING')} AND {bound(frame.upper, 'FOLLOWING')}"
+
+
+def window_call_sql(call, over: str) -> str:
+    fn = call.function
+    args = [f"_{a}" for a in call.args]
+    duck = call.type.to_duckdb()
+    if fn in ("ROW_NUMBER", "RANK", "DENSE_RANK", "PERCENT_RANK", "CUME_DIST"):
+        return f"CAST({fn.lower()}() OVER ({over}) AS {duck})"
+    if fn == "NTILE":
+        return f"CAST(ntile({call.constant_args[0]}) OVER ({over}) AS BIGINT)"
+    if fn in ("LAG", "LEAD"):
+        extra = f", {call.constant_args[0]}" + (f", {args[1]}" if len(args) > 1 else "")
+        return f"CAST({fn.lower()}({args[0]}{extra}) OVER ({over}) AS {duck})"
+    distinct = "DISTINCT " if call.distinct else ""
+    if fn == "COUNT":
+        inner = f"count({distinct}{', '.join(args) or '*'})"
+    elif fn == "LISTAGG":
+        sep = str(call.constant_args[0]).replace("'", "''")
+        inner = f"string_agg({args[0]}, '{sep}')"
+    elif fn in ("FIRST_VALUE", "LAST_VALUE"):
+        inner = f"{fn.lower()}({args[0]} IGNORE NULLS)"
+    else:
+        inner = f"{fn.lower()}({distinct}{', '.join(args)})"
+    text = f"{inner} OVER ({over})"
+    if fn in ("AVG", "STDDEV_POP", "STDDEV_SAMP", "VAR_POP", "VAR_SAMP") and call.type.is_integer:
+        text = f"trunc({text})"
+    return f"CAST({text} AS {duck})"
 
 
 def aggregate_sql(call: AggregateCall) -> str:

@@ -121,7 +121,8 @@ class Job:
                 return CollectSink(schema)
             upsert = node.sink.accepted_changelog_mode().is_upsert
             return TableSinkOperator(node.sink, node.sink.describe(), upsert)
-        raise ExecutionError(f"no runtime operator for {kind}")
+        raise ExecutionError(f"{kind} has no streaming operator yet",
+                             hint="run this query with SET 'execution.runtime-mode' = 'batch'")
 
     # -- running ---------------------------------------------------------------------------
     def _push(self, op: Operator, batch: ChangeBatch) -> None:

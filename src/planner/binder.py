@@ -8,17 +8,20 @@ cannot resolve with the position and a suggestion.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlglot import exp
 
 from flowsql.catalog import CatalogManager, CatalogTable, CatalogView
 from flowsql.common.errors import FlowSqlError, ValidationError
-from flowsql.common.types import BIGINT, DataType, TIMESTAMP_LTZ, common_type
+from flowsql.common.types import BIGINT, INT, DataType, TIMESTAMP_LTZ, common_type
+
+INT_NOT_NULL = INT(False)
 from flowsql.planner.expr_binder import ExpressionBinder, Scope, ScopeField, error
-from flowsql.planner.expressions import AggregateCall, Call, Expr, InputRef, Literal, make_and
+from flowsql.planner.expressions import AggregateCall, Call, Expr, InputRef, Literal, make_and, transform
 from flowsql.planner.logical import (
-    Aggregate, Field, Filter, Join, Node, Project, ReplicateRows, Sink, Sort, TableScan, Union, Values,
-    WatermarkAssigner,
+    Aggregate, Field, Filter, Join, Node, OverWindow, Project, ReplicateRows, Sink, Sort, TableScan, Union,
+    Values, WatermarkAssigner, WindowCall, WindowFrame,
 )
 from flowsql.planner.typing_rules import aggregate_type
 
@@ -172,11 +175,13 @@ class QueryBinder:
         aggregating = group is not None or having is not None or any(
             self._contains_aggregate(i, scope) for i in select_items)
         order = node.args.get("order")
+        windows = WindowCollector(self, node)
         if aggregating:
             plan, exprs, names, post_scope_binder = self.bind_aggregation(plan, scope, select_items, group,
-                                                                          having, node)
+                                                                          having, node, windows)
         else:
             binder = ExpressionBinder(scope, function_lookup=self.functions, clause="SELECT")
+            binder.window_handler = windows.handler(binder)
             exprs = [binder.bind(i) for i in select_items]
             names = output_names(select_items, exprs)
             post_scope_binder = binder
@@ -191,6 +196,10 @@ class QueryBinder:
                 nulls_first = (not desc) if nulls_first is None else bool(nulls_first)
                 sort_keys.append((index, not desc, nulls_first))
         names = dedupe_names(names)
+        if windows.pending:
+            plan, resolve = windows.build(plan)
+            exprs = [resolve(e) for e in exprs]
+            hidden = [resolve(e) for e in hidden]
         plan = Project(plan, tuple(exprs) + tuple(hidden), tuple(names) + tuple(f"$sort{i}" for i in range(len(hidden))))
         if node.args.get("distinct") is not None:
             if hidden:
@@ -284,7 +293,7 @@ class QueryBinder:
         return False
 
     # == aggregation ==================================================================
-    def bind_aggregation(self, plan: Node, scope: Scope, items, group, having, node):
+    def bind_aggregation(self, plan: Node, scope: Scope, items, group, having, node, windows=None):
         pre = ExpressionBinder(scope, function_lookup=self.functions, clause="GROUP BY")
         key_nodes, sets = self._grouping_sets(group)
         keys = [pre.bind(k) for k in key_nodes]
@@ -341,6 +350,8 @@ class QueryBinder:
             return None
 
         post.substitute = substitute
+        if windows is not None:
+            post.window_handler = windows.handler(post)
         exprs = [post.bind(i) for i in items]
         names = output_names(items, exprs)
         having_expr = post.boolean(having.this) if having is not None else None
@@ -657,6 +668,162 @@ class QueryBinder:
             exprs.append(insert_cast(src, c.type, c.name, path))
         projected = Project(plan, tuple(exprs), tuple(target_names))
         return Sink(projected, path, obj, tuple(Field(c.name, c.type) for c in targets))
+
+
+_RANKING = {"ROW_NUMBER", "RANK", "DENSE_RANK", "PERCENT_RANK", "CUME_DIST", "NTILE"}
+_OFFSET = {"LAG", "LEAD"}
+
+
+class WindowCollector:
+    """Binds OVER expressions of one SELECT into ``OverWindow`` nodes.
+
+    While the SELECT list is bound, each window function becomes a placeholder reference (a
+    negative index); ``build`` then stacks one OverWindow per distinct window spec over the plan
+    and maps the placeholders to the columns it appends.
+    """
+
+    def __init__(self, binder: "QueryBinder", select: exp.Select) -> None:
+        self.binder = binder
+        self.named = {w.this.name: w for w in (select.args.get("windows") or []) if isinstance(w.this, exp.Identifier)}
+        self.pending: list[tuple[tuple, str, list[Expr], Any, DataType, bool, tuple, exp.Expression]] = []
+
+    def handler(self, expr_binder: ExpressionBinder):
+        def on_window(w: exp.Window) -> Expr:
+            spec = self._spec(w)
+            func = w.this
+            name = ExpressionBinder.function_name(func)
+            arg_nodes = list(func.expressions) if isinstance(func, exp.Anonymous) else expr_binder.function_args(func)
+            distinct = False
+            if arg_nodes and isinstance(arg_nodes[0], exp.Distinct):
+                distinct = True
+                arg_nodes = list(arg_nodes[0].expressions) + arg_nodes[1:]
+            if arg_nodes and isinstance(arg_nodes[0], exp.Star):
+                arg_nodes = []
+            partition = [expr_binder.bind(p) for p in spec.get("partition_by") or []]
+            order = []
+            for o in (spec["order"].expressions if spec.get("order") is not None else []):
+                desc = bool(o.args.get("desc"))
+                nf = o.args.get("nulls_first")
+                order.append((expr_binder.bind(o.this), not desc, (not desc) if nf is None else bool(nf)))
+            frame = self._frame(spec.get("spec"), bool(order), name, w, expr_binder)
+            constants: tuple = ()
+            if name in _OFFSET:
+                args = [expr_binder.bind(a) for a in arg_nodes[:1]]
+                offset = expr_binder.bind(arg_nodes[1]) if len(arg_nodes) > 1 else Literal(INT_NOT_NULL, 1)
+                default = expr_binder.bind(arg_nodes[2]) if len(arg_nodes) > 2 else None
+                if not isinstance(offset, Literal):
+                    raise error(f"{name}'s offset must be an integer literal", arg_nodes[1])
+                constants = (offset.value,)
+                if default is not None:
+                    args.append(expr_binder.coerce(default, args[0].type))
+                t = args[0].type.with_nullable(True)
+            elif name in _RANKING:
+                if not order and name != "ROW_NUMBER":
+                    raise error(f"{name} needs an ORDER BY in its OVER clause", w)
+                args = []
+                t = DataType("DOUBLE", False) if name in ("PERCENT_RANK", "CUME_DIST") else BIGINT(False)
+                if name == "NTILE":
+                    n = expr_binder.bind(arg_nodes[0])
+                    constants = (n.value,)
+            else:
+                args = [expr_binder.bind(a) for a in arg_nodes]
+                if name == "LISTAGG":
+                    constants = (args[1].value if len(args) > 1 else ",",)
+                    args = [expr_binder.to_string(args[0])]
+                try:
+                    t = aggregate_type(name, [a.type for a in args], False)
+                except ValidationError as e:
+                    raise error(e.message, w, hint=e.hint) from None
+            key = (tuple(partition), tuple(order), frame)
+            self.pending.append((key, name, args, frame, t, distinct, constants, w))
+            return InputRef(t, -len(self.pending), f"$w{len(self.pending) - 1}")
+
+        return on_window
+
+    def _spec(self, w: exp.Window) -> dict:
+        spec = dict(w.args)
+        alias = w.args.get("alias")
+        if alias is not None and not spec.get("partition_by") and spec.get("order") is None:
+            named = self.named.get(alias.name)
+            if named is None:
+                raise error(f"window '{alias.name}' is not defined", w,
+                            hint="define it in a WINDOW clause: WINDOW w AS (PARTITION BY ... ORDER BY ...)")
+            spec = {**dict(named.args), **{k: v for k, v in w.args.items() if v is not None and k == "spec"}}
+        return spec
+
+    def _frame(self, spec, ordered: bool, name: str, w, expr_binder) -> WindowFrame | None:
+        if name in _RANKING or name in _OFFSET:
+            return None
+        if spec is None:
+            return WindowFrame("RANGE", None, 0) if ordered else WindowFrame("ROWS", None, None)
+        mode = str(spec.args.get("kind") or "ROWS").upper()
+
+        def bound(value, side):
+            if value is None or (isinstance(value, str) and value.upper() == "UNBOUNDED"):
+                return None
+            if isinstance(value, str) and value.upper() == "CURRENT ROW":
+                return 0
+            bound_value = expr_binder.bind(value)
+            if not isinstance(bound_value, Literal):
+                raise error("window frame bounds must be literals", w)
+            v = bound_value.value
+            return -v if str(side or "").upper() == "FOLLOWING" else v
+
+        lower = bound(spec.args.get("start"), spec.args.get("start_side"))
+        upper = bound(spec.args.get("end"), spec.args.get("end_side")) if spec.args.get("end") is not None else 0
+        if str(spec.args.get("end_side") or "").upper() == "FOLLOWING" and spec.args.get("end") in (None, "UNBOUNDED"):
+            upper = None
+        return WindowFrame(mode, lower, upper)
+
+    def build(self, plan: Node):
+        """Stack the OverWindows; returns the new plan and a function resolving placeholders."""
+        base = list(plan.fields)
+        extras: list[Expr] = []
+
+        def position(e: Expr) -> int:
+            if isinstance(e, InputRef) and e.index >= 0:
+                return e.index
+            for i, x in enumerate(extras):
+                if x == e:
+                    return len(base) + i
+            extras.append(e)
+            return len(base) + len(extras) - 1
+
+        groups: dict[tuple, list[int]] = {}
+        for k, (key, *_rest) in enumerate(self.pending):
+            groups.setdefault(key, []).append(k)
+        specs = []
+        for key, members in groups.items():
+            partition, order, frame = key
+            p_idx = tuple(position(e) for e in partition)
+            o_idx = tuple((position(e), asc, nf) for e, asc, nf in order)
+            calls = []
+            for k in members:
+                _, name, args, _, t, distinct, constants, _ = self.pending[k]
+                calls.append((k, name, tuple(position(a) for a in args), t, distinct, constants))
+            specs.append((p_idx, o_idx, frame, calls))
+        if extras:
+            refs = tuple(InputRef(f.type, i, f.name) for i, f in enumerate(base))
+            plan = Project(plan, refs + tuple(extras), tuple(f.name for f in base) + tuple(
+                f"$e{i}" for i in range(len(extras))))
+        final_index: dict[int, int] = {}
+        for p_idx, o_idx, frame, calls in specs:
+            width = len(plan.fields)
+            window_calls = []
+            for j, (k, name, args, t, distinct, constants) in enumerate(calls):
+                window_calls.append(WindowCall(name, args, t, f"$w{k}", distinct, constants))
+                final_index[k] = width + j
+            plan = OverWindow(plan, p_idx, o_idx, frame, tuple(window_calls))
+
+        def resolve(e: Expr) -> Expr:
+            def fix(x: Expr):
+                if isinstance(x, InputRef) and x.index < 0:
+                    return InputRef(x.type, final_index[-x.index - 1], x.name)
+                return None
+
+            return transform(e, fix)
+
+        return plan, resolve
 
 
 class _GroupedScope(Scope):

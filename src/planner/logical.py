@@ -342,3 +342,76 @@ class ReplicateRows(Node):
 
     def label(self) -> str:
         return f"ReplicateRows(times=[{self.input.names[self.width]}])"
+
+
+@dataclass(frozen=True)
+class WindowFrame:
+    """ROWS/RANGE BETWEEN lower AND upper. A bound is None for UNBOUNDED, 0 for CURRENT ROW, a
+    positive int of rows (ROWS) or a value / timedelta (RANGE) for n PRECEDING; upper FOLLOWING
+    bounds are negative (n FOLLOWING = -n)."""
+
+    mode: str  # 'ROWS' | 'RANGE'
+    lower: Any = None
+    upper: Any = 0
+
+    def __str__(self) -> str:
+        def bound(b, side):
+            if b is None:
+                return f"UNBOUNDED {side}"
+            if b == 0 and not hasattr(b, "total_seconds") or (hasattr(b, "total_seconds") and not b):
+                return "CURRENT ROW"
+            if isinstance(b, (int, float)) and b < 0:
+                return f"{-b} FOLLOWING"
+            return f"{b} {side}"
+
+        return f"{self.mode} BETWEEN {bound(self.lower, 'PRECEDING')} AND {bound(self.upper, 'FOLLOWING')}"
+
+
+@dataclass(frozen=True)
+class WindowCall:
+    """One window function: ROW_NUMBER, RANK, DENSE_RANK, LAG, LEAD or an aggregate, OVER the node's window."""
+
+    function: str
+    args: tuple[int, ...]
+    type: DataType
+    name: str = ""
+    distinct: bool = False
+    constant_args: tuple[Any, ...] = ()
+
+    def text(self, names: list[str]) -> str:
+        inner = ", ".join(names[a] for a in self.args) or ("*" if self.function == "COUNT" else "")
+        return f"{self.function}({'DISTINCT ' if self.distinct else ''}{inner})"
+
+
+@dataclass(frozen=True)
+class OverWindow(Node):
+    """Window functions over one window spec: output = input fields then one column per call."""
+
+    input: Node
+    partition_keys: tuple[int, ...]
+    order_keys: tuple[tuple[int, bool, bool], ...]  # (field index, ascending, nulls_first)
+    frame: WindowFrame | None
+    calls: tuple[WindowCall, ...]
+
+    def inputs(self) -> tuple[Node, ...]:
+        return (self.input,)
+
+    def replace_inputs(self, inputs: tuple[Node, ...]) -> Node:
+        return replace(self, input=inputs[0])
+
+    @property
+    def fields(self) -> tuple[Field, ...]:
+        return self.input.fields + tuple(Field(c.name, c.type) for c in self.calls)
+
+    def label(self) -> str:
+        names = self.input.names
+        parts = []
+        if self.partition_keys:
+            parts.append(f"partitionBy=[{', '.join(names[k] for k in self.partition_keys)}]")
+        if self.order_keys:
+            parts.append("orderBy=[" + ", ".join(f"{names[i]} {'ASC' if asc else 'DESC'}"
+                                                 for i, asc, _ in self.order_keys) + "]")
+        if self.frame is not None:
+            parts.append(f"frame=[{self.frame}]")
+        parts.append("select=[" + ", ".join(f"{c.text(names)} AS {c.name}" for c in self.calls) + "]")
+        return f"OverWindow({', '.join(parts)})"

@@ -8,13 +8,18 @@ top-down). ``optimize(plan, config, trace=[])`` records the plan after each phas
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from flowsql.common.config import Config
 from flowsql.planner.logical import Node
 from flowsql.planner.rules import (
-    fold_constants, merge_projects, prune_columns, push_filters, push_filters_into_scan, simplify_aggregates,
+    fold_constants,
+    merge_projects,
+    prune_columns,
+    push_filters,
+    push_filters_into_scan,
+    simplify_aggregates,
     simplify_filters,
 )
 

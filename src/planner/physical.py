@@ -16,7 +16,7 @@ from flowsql.common.connector import Column, ConnectorContext
 from flowsql.common.errors import PlanningError
 from flowsql.planner.expressions import Expr, InputRef
 from flowsql.planner.logical import (
-    Aggregate, Filter, Join, Node, Project, ReplicateRows, Sink, Sort, TableScan, Union, Values,
+    Aggregate, Filter, Join, Node, OverWindow, Project, ReplicateRows, Sink, Sort, TableScan, Union, Values,
     WatermarkAssigner, explain_tree,
 )
 
@@ -97,7 +97,7 @@ class PhysicalPlanner:
         if isinstance(node, Sink):
             return self._sink(node)
         kind = {Aggregate: "GroupAggregate", Union: "Union", Sort: "SortLimit", ReplicateRows: "ReplicateRows",
-                WatermarkAssigner: "WatermarkAssigner", Join: "Join"}.get(type(node))
+                WatermarkAssigner: "WatermarkAssigner", Join: "Join", OverWindow: "OverAggregate"}.get(type(node))
         if kind is None:
             raise PlanningError(f"no physical operator for {type(node).__name__}")
         return PhysicalNode(kind, node, [self.plan(i) for i in node.inputs()])

@@ -40,7 +40,8 @@ from flowsql.table import EnvironmentSettings, TableEnvironment
 
 GOLDEN_DIR = Path(__file__).parent
 NULL_LITERAL = "__null__"  # how a NULL string is spelt in the generated CSV files
-BIG_BATCH = 1_000_000
+BIG_BATCH = 10_000  # "one big batch" for tables of a few rows; small enough to stop a runaway source
+MAX_CHANGES = 100_000  # a changelog longer than this is a runaway query, not a golden result
 MODES = ("batch", "streaming", "both")
 
 
@@ -69,6 +70,7 @@ class Case:
     expect: list[list[str | None]] | None = None
     oracle: str | None = None
     error: str | None = None
+    error_at: tuple[int, int] | None = None  # expected (line, column) of the error, when given
     xfail: str | None = None
     seed: int = field(default=0)
 
@@ -116,7 +118,7 @@ def split_fields(text: str, where: str) -> list[str | None]:
 
 
 _TABLE = re.compile(r"^table\s+(\w+)\s*\((.*)\)\s*$", re.IGNORECASE)
-_SECTIONS = ("expect", "oracle", "error", "xfail")
+_SECTIONS = ("expect", "oracle", "error", "at", "xfail")
 
 
 def _split_columns(text: str) -> list[str]:
@@ -208,6 +210,11 @@ def parse_file(path: Path) -> list[Case]:
                     case.expect = []
                 elif word == "error":
                     case.error = rest.strip()
+                elif word == "at":
+                    position = re.fullmatch(r"(\d+):(\d+)", rest.strip())
+                    if not position:
+                        raise GoldenFormatError(f"{where}: expected 'at LINE:COLUMN', found '{line}'")
+                    case.error_at = (int(position.group(1)), int(position.group(2)))
                 elif word == "xfail":
                     case.xfail = rest.strip() or "engine bug"
                 continue
@@ -340,7 +347,11 @@ def materialize(result, ordered: bool) -> list[tuple]:
     """Apply the changelog: +I/+U add a row, -U/-D remove one instance (which must be present)."""
     rows: list[tuple] = []
     counts: Counter = Counter()
+    seen = 0
     for batch in result.change_batches():
+        seen += batch.num_rows
+        if seen > MAX_CHANGES:
+            raise ChangelogError(f"more than {MAX_CHANGES} changes: a runaway result")
         kinds = batch.kind_array()
         columns = [c.to_pylist() for c in batch.table.columns]
         for i in range(batch.num_rows):
@@ -357,12 +368,11 @@ def materialize(result, ordered: bool) -> list[tuple]:
     return rows
 
 
-def run_engine(case: Case, tmp: Path, streaming: bool, max_rows: int | None,
+def run_engine(case: Case, tmp: Path, streaming: bool, max_rows: int,
                rng: random.Random | None) -> tuple[list[tuple], list[DataType]]:
     settings = EnvironmentSettings.in_streaming_mode() if streaming else EnvironmentSettings.in_batch_mode()
     env = TableEnvironment.create(settings)
-    if max_rows is not None:
-        env.get_config().set("flowsql.exec.batch.max-rows", str(max_rows))
+    env.get_config().set("flowsql.exec.batch.max-rows", str(max_rows))
     for decl in referenced_tables(case):
         directory = tmp / decl.name
         write_table_files(decl, directory, rng)
@@ -429,13 +439,13 @@ def _is_nested(t: DataType) -> bool:
 
 # -- one case -----------------------------------------------------------------------------------------
 
-def runs(case: Case) -> list[tuple[str, bool, int | None, random.Random | None]]:
+def runs(case: Case) -> list[tuple[str, bool, int, random.Random | None]]:
     """(label, streaming, max-rows, rng for file splitting) for every engine run the case asks for."""
     rng = random.Random(case.seed)
     small = rng.randint(1, 7)
     out = []
     if case.mode in ("batch", "both"):
-        out.append(("batch", False, None, None))
+        out.append(("batch", False, BIG_BATCH, None))
     if case.mode in ("streaming", "both"):
         out.append((f"streaming max-rows={small} split files", True, small, rng))
         out.append(("streaming one big batch", True, BIG_BATCH, None))
@@ -453,6 +463,9 @@ def check_case(case: Case, tmp: Path) -> None:
                     failures.append(f"[{label}] error without '{case.error}': {e}")
                 elif e.line is None or e.column is None:
                     failures.append(f"[{label}] error has no line/column: {e}")
+                elif case.error_at is not None and (e.line, e.column) != case.error_at:
+                    failures.append(f"[{label}] error at {e.line}:{e.column}, expected at "
+                                    f"{case.error_at[0]}:{case.error_at[1]}: {e}")
                 continue
             except Exception as e:
                 failures.append(f"[{label}] not a FlowSqlError: {type(e).__name__}: {e}")

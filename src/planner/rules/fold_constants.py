@@ -26,7 +26,15 @@ from __future__ import annotations
 import decimal
 
 from flowsql.planner.expressions import (
-    Call, Expr, Literal, conjuncts, false_literal, is_false_literal, is_null_literal, is_true_literal, make_and,
+    Call,
+    Expr,
+    Literal,
+    conjuncts,
+    false_literal,
+    is_false_literal,
+    is_null_literal,
+    is_true_literal,
+    make_and,
     transform,
 )
 from flowsql.planner.logical import Filter, Join, Node, Project
@@ -195,6 +203,9 @@ def _fold_cast(e: Call) -> Expr | None:
     if source.is_integer and target.is_integer and isinstance(x.value, int):
         bits = _INTEGER_RANGE[target.name]
         return Literal(target, x.value) if -(1 << bits) <= x.value < (1 << bits) else None
+    if source.is_string and target.name == "VARCHAR" and isinstance(x.value, str):
+        # A CHAR literal carries no padding of its own, so it fits any VARCHAR long enough.
+        return Literal(target, x.value) if len(x.value) <= (target.length or 0) else None
     return None
 
 
@@ -204,9 +215,8 @@ def _retyped(expr: Expr, t) -> Expr:
     if expr.type == t:
         return expr
     if isinstance(expr, Literal):
-        if expr.type.with_nullable(True).without_time_attribute() == t.with_nullable(True).without_time_attribute():
-            return Literal(t, expr.value)
-        return Call(t, "CAST", (expr,))
+        cast = Call(t, "CAST", (expr,))
+        return _fold_cast(cast) or cast
     if isinstance(expr, Call) and expr.op in ("AND", "OR", "NOT", "CASE"):
         return Call(t, expr.op, expr.operands) if expr.type.name == t.name else Call(t, "CAST", (expr,))
     return Call(t, "CAST", (expr,))

@@ -33,7 +33,18 @@ from dataclasses import replace
 
 from flowsql.planner.expressions import Expr, InputRef, input_refs, shift_refs
 from flowsql.planner.logical import (
-    Aggregate, Field, Filter, Join, Node, Project, Sink, Sort, TableScan, Union, Values, WatermarkAssigner,
+    Aggregate,
+    Field,
+    Filter,
+    Join,
+    Node,
+    Project,
+    Sink,
+    Sort,
+    TableScan,
+    Union,
+    Values,
+    WatermarkAssigner,
 )
 
 NAME = "prune_columns"

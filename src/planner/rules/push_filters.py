@@ -40,8 +40,16 @@ from __future__ import annotations
 from dataclasses import replace
 
 from flowsql.planner.expressions import (
-    Expr, InputRef, conjuncts, input_refs, is_deterministic, is_true_literal, make_and, shift_refs,
-    substitute_refs, transform,
+    Expr,
+    InputRef,
+    conjuncts,
+    input_refs,
+    is_deterministic,
+    is_true_literal,
+    make_and,
+    shift_refs,
+    substitute_refs,
+    transform,
 )
 from flowsql.planner.logical import Aggregate, Filter, Join, Node, Project, Sort, Union
 

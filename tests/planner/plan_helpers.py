@@ -1,4 +1,8 @@
-import pytest
+"""Helpers for planner tests: a small catalog, binding SQL to a plan, running rules, printing.
+
+(Not a conftest.py: other test folders import their own ``conftest`` by name, and a second
+module of that name would shadow theirs; test modules wrap these in fixtures.)
+"""
 
 from flowsql.planner.binder import QueryBinder
 from flowsql.planner.logical import Sink, explain_tree
@@ -7,8 +11,8 @@ from flowsql.planner.parser import parse_statement
 from flowsql.table import EnvironmentSettings, TableEnvironment
 
 
-@pytest.fixture
-def env():
+def make_env() -> TableEnvironment:
+    """A session with t(a, b, c, d, n NOT NULL) and u(k, e)."""
     env = TableEnvironment.create(EnvironmentSettings.in_streaming_mode())
     env.execute_sql("CREATE TABLE t (a INT, b STRING, c BIGINT, d DOUBLE, n INT NOT NULL) "
                     "WITH ('connector'='datagen', 'number-of-rows'='5')")
@@ -16,8 +20,8 @@ def env():
     return env
 
 
-@pytest.fixture
-def plan_of(env):
+def binder_for(env: TableEnvironment):
+    """SQL text -> its bound plan under a collecting Sink."""
     def bind(sql: str) -> Sink:
         return Sink(QueryBinder(env.catalog).bind_query(parse_statement(sql).query), None)
     return bind

@@ -16,6 +16,8 @@ _BUILT_IN: dict[str, str] = {
     "datagen": "flowsql.connectors.datagen",
     "print": "flowsql.connectors.print",
     "blackhole": "flowsql.connectors.blackhole",
+    "flowsql-memory": "flowsql.connectors.memory",
+    "flowsql-changelog": "flowsql.connectors.changelog_memory",
 }
 
 _registered: dict[str, ConnectorFactory] = {}

@@ -152,6 +152,7 @@ class FileSystemReader(SourceReader):
         self.row_offset = 0  # rows of files[file_index] already returned
         self.chunks: Iterator[pa.Table] | None = None
         self.pending: pa.Table | None = None
+        self.chunk_rows = 65536
 
     @property
     def skipped_records(self) -> int:
@@ -163,6 +164,7 @@ class FileSystemReader(SourceReader):
         return self.source.bounded and self.file_index >= len(self.files) and not self.pending
 
     def poll(self, max_rows: int) -> ChangeBatch | None:
+        self.chunk_rows = max_rows  # files are decoded in chunks of the batch size the runtime asks for
         while True:
             if self.pending is not None and self.pending.num_rows:
                 out = self.pending.slice(0, max_rows)
@@ -195,7 +197,7 @@ class FileSystemReader(SourceReader):
     def _open(self, file: DataFile, skip: int) -> Iterator[pa.Table]:
         constants = self._constants(file)
         fmt = self.source.format
-        for chunk in fmt.read_file(local_path(file.path), self.read_columns):
+        for chunk in fmt.read_file(local_path(file.path), self.read_columns, chunk_rows=self.chunk_rows):
             if skip:
                 dropped = min(skip, chunk.num_rows)
                 chunk, skip = chunk.slice(dropped), skip - dropped

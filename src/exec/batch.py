@@ -59,7 +59,7 @@ class BatchQuery:
                 return f"SELECT 1 AS __dummy FROM range({batch.num_rows})"
             return f"SELECT * FROM {self._register(batch.table)}"
         child = [self.sql(i) for i in node.inputs]
-        tr = SqlTranslator()
+        tr = SqlTranslator(connection=self.connection)
         if kind == "Calc":
             select = ", ".join(f"{tr.sql(e)} AS _{i}" for i, e in enumerate(node.projections)) or "1 AS __dummy"
             where = f" WHERE {tr.sql(node.condition)}" if node.condition is not None else ""
@@ -104,6 +104,10 @@ class BatchQuery:
             return f"SELECT *, {calls} FROM ({child[0]})"
         if kind == "Sink":
             return child[0]
+        if kind in ("WindowTableFunction", "WindowAggregate", "WindowRank"):
+            from flowsql.exec.window_batch import window_sql
+
+            return window_sql(node, child)
         raise ExecutionError(f"batch mode has no translation for {kind}")
 
 
@@ -219,7 +223,9 @@ def run_batch(root: PhysicalNode, threads: int = 1) -> ChangeBatch:
     try:
         result = connection.sql(sql).to_arrow_table()
     except duckdb.Error as e:
-        raise ExecutionError(str(e).split("\n")[0]) from None
+        from flowsql.exec.python_udf import take_failure
+
+        raise take_failure(connection) or ExecutionError(str(e).split("\n")[0]) from None
     schema = arrow_schema(root)
     if len(schema) == 0:
         return ChangeBatch(pa.table({"x": pa.nulls(result.num_rows)}).select([]))

@@ -16,6 +16,7 @@ import pyarrow as pa
 
 from flowsql.common.errors import ExecutionError, ValidationError
 from flowsql.common.types import DataType
+from flowsql.exec import python_udf
 from flowsql.planner.expressions import Call, Expr, InputRef, Literal
 from flowsql.planner.functions import registry
 from flowsql.planner.functions.cast import cast_sql
@@ -86,10 +87,15 @@ def similar_to_regex(pattern: str) -> str:
 
 
 class SqlTranslator:
-    """Turns an ``Expr`` into DuckDB SQL text."""
+    """Turns an ``Expr`` into DuckDB SQL text.
 
-    def __init__(self, column_sql=column_name) -> None:
+    Calls of Python functions (op ``$udf:<key>``, see ``flowsql.exec.python_udf``) become calls of
+    Arrow UDFs registered on ``connection``, the connection the SQL will run on.
+    """
+
+    def __init__(self, column_sql=column_name, connection: duckdb.DuckDBPyConnection | None = None) -> None:
         self.column_sql = column_sql
+        self.connection = connection
 
     def sql(self, e: Expr) -> str:
         if isinstance(e, InputRef):
@@ -104,6 +110,8 @@ class SqlTranslator:
         op, args = e.op, e.operands
         a = [self.sql(x) for x in args]
         t = e.type
+        if op.startswith(python_udf.PREFIX):
+            return self.python_call(op[len(python_udf.PREFIX):], a, [x.type for x in args])
         if op in _ARITH:
             return self.arithmetic(op, a, args, t)
         if op in _BINARY_OPS:
@@ -172,6 +180,12 @@ class SqlTranslator:
             raise ExecutionError(f"no translation for function {op}")
         return fn.translate(a, [x.type for x in args], t, args)
 
+    def python_call(self, key: str, a: list[str], arg_types: list[DataType]) -> str:
+        if self.connection is None:
+            raise ExecutionError(f"the Python function {key} cannot run here",
+                                 hint="Python functions run in projections and filters")
+        return f"{python_udf.install(self.connection, key, arg_types)}({', '.join(a)})"
+
     def coerce(self, sql: str, source: DataType, target: DataType) -> str:
         if source.without_time_attribute().with_nullable(True) == target.with_nullable(True).without_time_attribute():
             return sql
@@ -198,7 +212,8 @@ class BatchEvaluator:
 
     def __init__(self, projections: list[Expr], condition: Expr | None, output_schema: pa.Schema,
                  connection: duckdb.DuckDBPyConnection | None = None, extra_columns: list[str] = ()) -> None:
-        translator = SqlTranslator()
+        connection = connection or duckdb.connect()
+        translator = SqlTranslator(connection=connection)
         select = [f"{translator.sql(p)} AS \"c{i}\"" for i, p in enumerate(projections)]
         select += [f'"{c}"' for c in extra_columns]
         self.sql = f"SELECT {', '.join(select) or '1'} FROM batch"
@@ -206,7 +221,7 @@ class BatchEvaluator:
             self.sql += f" WHERE {translator.sql(condition)}"
         self.output_schema = output_schema
         self.extra_columns = list(extra_columns)
-        self.connection = connection or duckdb.connect()
+        self.connection = connection
         self.connection.execute("SET TimeZone = 'UTC'")
 
     def evaluate(self, table: pa.Table) -> pa.Table:
@@ -218,7 +233,8 @@ class BatchEvaluator:
             self.connection.register("batch", renamed)
             result = self.connection.sql(self.sql).to_arrow_table()
         except duckdb.Error as e:
-            raise ExecutionError(_duckdb_message(e), hint="check the values the expression receives") from None
+            raise python_udf.take_failure(self.connection) or ExecutionError(
+                _duckdb_message(e), hint="check the values the expression receives") from None
         finally:
             self.connection.unregister("batch")
         return conform(result, self.output_schema, self.extra_columns)
@@ -226,6 +242,8 @@ class BatchEvaluator:
 
 def conform(result: pa.Table, schema: pa.Schema, extra_columns: list[str] = ()) -> pa.Table:
     """Cast DuckDB's result columns to the plan's Arrow types and names."""
+    if len(schema) == 0 and not extra_columns:
+        return pa.table({"rows": pa.nulls(result.num_rows)}).select([])
     columns = []
     for i, field in enumerate(schema):
         col = result.column(i)

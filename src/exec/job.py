@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import pyarrow as pa
 
-from flowsql.common.changes import ChangeBatch, MAX_WATERMARK
+from flowsql.common.changes import ChangeBatch
 from flowsql.common.config import Config
 from flowsql.common.errors import ExecutionError, FlowSqlError
 from flowsql.exec.clock import Clock
@@ -116,6 +116,10 @@ class Job:
             j = node.logical
             return RegularJoin(node.operator_id, j.join_type, j.condition, arrow_schema(j.left),
                                arrow_schema(j.right), schema)
+        if kind in ("WindowTableFunction", "WindowAggregate", "WindowRank", "OverAggregate"):
+            from flowsql.exec.operators.window_operators import make_window_operator
+
+            return make_window_operator(node, schema)
         if kind == "Sink":
             if node.sink is None:
                 return CollectSink(schema)
@@ -141,6 +145,9 @@ class Job:
             for op in self.operators:
                 op.open(context)
             max_rows = max(1, self.config.get_int("flowsql.exec.batch.max-rows"))
+            from flowsql.exec.watermarks import WatermarkTracker
+
+            self.watermarks = WatermarkTracker(self)
             pending = list(self.sources)
             while pending and not self.cancel_event.is_set():
                 progressed = False
@@ -149,16 +156,18 @@ class Job:
                     if batch is not None:
                         progressed = True
                         self._push(source, batch)
+                        self.watermarks.after_batch(source)
                     if source.finished:
                         pending.remove(source)
+                        self.watermarks.source_finished(source)
+                self.watermarks.tick()
                 if not progressed and pending:
                     time.sleep(0.005)
             if self.cancel_event.is_set():
                 self.status.state = "CANCELED"
                 return
             for op in self.operators:
-                for out in op.on_watermark(MAX_WATERMARK.timestamp):
-                    self._push(op, out)
+                self.watermarks.finish_operator(op)
                 for out in op.finish():
                     if out.num_rows:
                         op.metrics.rows_out += out.num_rows

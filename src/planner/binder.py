@@ -23,6 +23,7 @@ from flowsql.planner.logical import (
     Aggregate, Field, Filter, Join, Node, OverWindow, Project, ReplicateRows, Sink, Sort, TableScan, Union,
     Values, WatermarkAssigner, WindowCall, WindowFrame,
 )
+from flowsql.planner.subqueries import SubqueryCollector, bind_where, has_subquery
 from flowsql.planner.typing_rules import aggregate_type
 
 
@@ -156,6 +157,9 @@ class QueryBinder:
 
     # == SELECT =======================================================================
     def bind_select(self, node: exp.Select) -> Node:
+        from flowsql.planner.windows import rewrite_legacy_group_window
+
+        node = rewrite_legacy_group_window(node) or node
         from_ = node.args.get("from_") or node.args.get("from")
         if from_ is not None:
             relation = self.bind_from(from_.this)
@@ -166,7 +170,9 @@ class QueryBinder:
         plan = relation.plan
         scope = Scope(relation_fields(relation))
         where = node.args.get("where")
-        if where is not None:
+        if where is not None and has_subquery(where.this):
+            plan = bind_where(self, plan, relation_fields(relation), where.this)
+        elif where is not None:
             cond = ExpressionBinder(scope, function_lookup=self.functions, clause="WHERE").boolean(where.this)
             plan = Filter(plan, cond)
         select_items = self.expand_star(node.expressions, scope, node)
@@ -354,12 +360,15 @@ class QueryBinder:
             post.window_handler = windows.handler(post)
         exprs = [post.bind(i) for i in items]
         names = output_names(items, exprs)
+        having_subqueries = SubqueryCollector(self, None)
+        post.subquery_handler = having_subqueries.handler
         having_expr = post.boolean(having.this) if having is not None else None
         pre_names = dedupe_names([e.name if isinstance(e, InputRef) and e.name else f"$f{i}"
                                   for i, e in enumerate(pre_exprs)])
         pre_plan = Project(plan, tuple(pre_exprs), tuple(pre_names))
         agg_plan = self._aggregate_plan(pre_plan, n_keys, sets, tuple(aggregates), grouping_columns)
         if having_expr is not None:
+            agg_plan, (having_expr,) = having_subqueries.attach(agg_plan, [having_expr])
             agg_plan = Filter(agg_plan, having_expr)
         return agg_plan, exprs, names, post
 
@@ -507,6 +516,12 @@ class QueryBinder:
 
     # == FROM =========================================================================
     def bind_from(self, node: exp.Expression) -> Relation:
+        from flowsql.planner.parser import WindowTableFunction
+
+        if isinstance(node, WindowTableFunction):
+            from flowsql.planner.windows import bind_window_tvf
+
+            return bind_window_tvf(self, node)
         alias = node.alias_or_name if isinstance(node, (exp.Table, exp.Subquery, exp.Values)) else None
         if isinstance(node, exp.Table) and not isinstance(node.this, exp.Identifier):
             raise error(f"unsupported table expression '{node.sql()[:60]}'", node)

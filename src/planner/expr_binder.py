@@ -204,9 +204,9 @@ class ExpressionBinder:
             op = "IS NOT DISTINCT FROM" if isinstance(node, exp.NullSafeEQ) else "IS DISTINCT FROM"
             return Call(BOOLEAN(False), op, (left, right))
         if isinstance(node, (exp.Like, exp.ILike)):
-            return self.like(node)
+            return self.like(node, negate=bool(node.args.get("negate")))  # sqlglot 30: NOT LIKE is negate=True
         if isinstance(node, exp.Escape):
-            return self.like(node.this, escape=node.expression)
+            return self.like(node.this, negate=bool(node.this.args.get("negate")), escape=node.expression)
         if isinstance(node, exp.SimilarTo):
             return self.similar(node)
         if isinstance(node, exp.In):

@@ -415,3 +415,148 @@ class OverWindow(Node):
             parts.append(f"frame=[{self.frame}]")
         parts.append("select=[" + ", ".join(f"{c.text(names)} AS {c.name}" for c in self.calls) + "]")
         return f"OverWindow({', '.join(parts)})"
+
+
+# -- windows (event time and processing time) ----------------------------------------------------
+
+
+def _duration_text(ms: int) -> str:
+    for unit, size in (("d", 86_400_000), ("h", 3_600_000), ("min", 60_000), ("s", 1000)):
+        if ms and ms % size == 0:
+            return f"{ms // size} {unit}"
+    return f"{ms} ms"
+
+
+@dataclass(frozen=True)
+class WindowSpec:
+    """A window TVF's shape in milliseconds: TUMBLE(size), HOP(slide, size), CUMULATE(step = slide,
+    max size = size), SESSION(gap); ``offset`` shifts aligned windows; ``time_kind`` is 'rowtime'
+    (fired by watermarks) or 'proctime' (fired by the clock)."""
+
+    kind: str
+    time_name: str
+    size: int = 0
+    slide: int = 0
+    offset: int = 0
+    gap: int = 0
+    time_kind: str = "rowtime"
+
+    def __str__(self) -> str:
+        parts = [f"time_col=[{self.time_name}]"]
+        if self.kind == "HOP":
+            parts += [f"size=[{_duration_text(self.size)}]", f"slide=[{_duration_text(self.slide)}]"]
+        elif self.kind == "CUMULATE":
+            parts += [f"max_size=[{_duration_text(self.size)}]", f"step=[{_duration_text(self.slide)}]"]
+        elif self.kind == "SESSION":
+            parts.append(f"gap=[{_duration_text(self.gap)}]")
+        else:
+            parts.append(f"size=[{_duration_text(self.size)}]")
+        if self.offset:
+            parts.append(f"offset=[{_duration_text(self.offset)}]")
+        return f"{self.kind}({', '.join(parts)})"
+
+
+@dataclass(frozen=True)
+class WindowTableFunctionScan(Node):
+    """A window TVF: input fields then ``window_start``, ``window_end`` and ``window_time`` (= end
+    - 1 ms, still a time attribute); HOP and CUMULATE repeat a row once per window holding it.
+    ``time_index`` is the descriptor column; ``partition_keys`` partition SESSION windows."""
+
+    input: Node
+    spec: WindowSpec
+    time_index: int
+    partition_keys: tuple[int, ...] = ()
+
+    def inputs(self) -> tuple[Node, ...]:
+        return (self.input,)
+
+    def replace_inputs(self, inputs: tuple[Node, ...]) -> Node:
+        return replace(self, input=inputs[0])
+
+    @property
+    def fields(self) -> tuple[Field, ...]:
+        from flowsql.common.types import TIMESTAMP
+
+        time_type = self.input.fields[self.time_index].type
+        bound = TIMESTAMP(3, False)
+        return self.input.fields + (Field("window_start", bound), Field("window_end", bound),
+                                    Field("window_time", time_type.with_nullable(False)))
+
+    def label(self) -> str:
+        text = f"WindowTableFunction(window=[{self.spec}]"
+        if self.partition_keys:
+            text += f", partitionBy=[{', '.join(self.input.names[k] for k in self.partition_keys)}]"
+        return text + ")"
+
+
+@dataclass(frozen=True)
+class WindowAggregate(Node):
+    """Aggregation per window: like ``Aggregate`` (output = group keys then aggregates), where
+    ``start_key``/``end_key`` are the input columns holding each row's window bounds. A window's
+    result is final once time passes its end, so the output is insert-only. SESSION windows arrive
+    as one-row windows [t, t + gap) and are merged per group when they overlap."""
+
+    input: Node
+    group_keys: tuple[int, ...]
+    aggregates: tuple[AggregateCall, ...]
+    spec: WindowSpec
+    start_key: int
+    end_key: int
+    time_key: int | None = None
+
+    def inputs(self) -> tuple[Node, ...]:
+        return (self.input,)
+
+    def replace_inputs(self, inputs: tuple[Node, ...]) -> Node:
+        return replace(self, input=inputs[0])
+
+    @property
+    def fields(self) -> tuple[Field, ...]:
+        keys = tuple(Field(self.input.fields[k].name, self.input.fields[k].type if k == self.time_key
+                           else self.input.fields[k].type.without_time_attribute()) for k in self.group_keys)
+        return keys + tuple(Field(a.name, a.type) for a in self.aggregates)
+
+    def label(self) -> str:
+        names = self.input.names
+        keys = [names[k] for k in self.group_keys if k not in (self.start_key, self.end_key, self.time_key)]
+        aggs = ", ".join(f"{_agg_text(a, names)} AS {a.name}" for a in self.aggregates)
+        props = ", ".join(names[k] for k in self.group_keys if k in (self.start_key, self.end_key, self.time_key))
+        text = f"WindowAggregate(window=[{self.spec}]"
+        if keys:
+            text += f", groupBy=[{', '.join(keys)}]"
+        return text + f", select=[{', '.join(x for x in (', '.join(keys), aggs, props) if x)}])"
+
+
+@dataclass(frozen=True)
+class WindowRank(Node):
+    """Window Top-N and deduplication: ``ROW_NUMBER() OVER (PARTITION BY window_start, window_end,
+    ... ORDER BY ...)`` kept where it is <= ``limit``, computed once per window when time passes its
+    end (insert-only). Output = input fields, then the row number when ``rank_output``."""
+
+    input: Node
+    partition_keys: tuple[int, ...]
+    order_keys: tuple[tuple[int, bool, bool], ...]
+    limit: int
+    rank_output: bool
+    rank_name: str
+    spec: WindowSpec
+    end_key: int
+
+    def inputs(self) -> tuple[Node, ...]:
+        return (self.input,)
+
+    def replace_inputs(self, inputs: tuple[Node, ...]) -> Node:
+        return replace(self, input=inputs[0])
+
+    @property
+    def fields(self) -> tuple[Field, ...]:
+        extra = (Field(self.rank_name, ROW_COUNT),) if self.rank_output else ()
+        return self.input.fields + extra
+
+    def label(self) -> str:
+        names = self.input.names
+        order = ", ".join(f"{names[i]} {'ASC' if asc else 'DESC'}" for i, asc, _ in self.order_keys)
+        kind = "WindowDeduplicate" if self.limit == 1 and not self.rank_output else "WindowRank"
+        return (f"{kind}(window=[{self.spec}], rankRange=[rankStart=1, rankEnd={self.limit}], "
+                f"partitionBy=[{', '.join(names[k] for k in self.partition_keys)}], orderBy=[{order}], "
+                f"select=[{', '.join(self.names)}])")

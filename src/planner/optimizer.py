@@ -14,13 +14,17 @@ from dataclasses import dataclass
 from flowsql.common.config import Config
 from flowsql.planner.logical import Node
 from flowsql.planner.rules import (
+    factor_disjunctions,
     fold_constants,
     merge_projects,
     prune_columns,
     push_filters,
     push_filters_into_scan,
+    reorder_joins,
     simplify_aggregates,
     simplify_filters,
+    window_aggregate,
+    window_rank,
 )
 
 
@@ -32,9 +36,14 @@ class RuleContext:
 PHASES: list[tuple[str, list]] = [
     # Fold first so that pushed-down conditions are already small, and always-true filters gone.
     ("simplify", [fold_constants, simplify_filters, simplify_aggregates]),
+    # Window aggregates and window Top-N are recognized before anything moves between them and
+    # their window TVF (and before OVER + filter becomes an updating Top-N).
+    ("windows", [window_aggregate, window_rank]),
     # Filters sink through projections, unions, group keys and joins; once they rest above a
     # scan, their simple conjuncts are offered to the connector too (the Filter stays).
     ("push down predicates", [push_filters, simplify_filters, fold_constants, push_filters_into_scan]),
+    # Common parts of ORs become join keys; chains of inner joins are ordered to avoid cross products.
+    ("join order", [factor_disjunctions, push_filters, reorder_joins]),
     # Pruning runs after pushing, so columns only filters read can be dropped above them.
     ("prune columns", [prune_columns]),
     ("merge projections", [merge_projects, fold_constants]),

@@ -53,6 +53,13 @@ class PhysicalNode:
             return text + ")"
         if self.kind == "TableSourceScan":
             return self.logical.label().replace("TableScan(", "TableSourceScan(", 1)
+        if self.kind == "Join":
+            from flowsql.planner.join_keys import split_join_condition
+
+            join = self.logical
+            keys = split_join_condition(join.condition, len(join.left.fields)).describe(join.left.names,
+                                                                                        join.right.names)
+            return f"Join(joinType=[{join.join_type}], where=[{join.condition}], {keys})"
         label = self.logical.label()
         return self.kind + label[label.index("("):] if "(" in label else self.kind
 
@@ -98,6 +105,10 @@ class PhysicalPlanner:
             return self._sink(node)
         kind = {Aggregate: "GroupAggregate", Union: "Union", Sort: "SortLimit", ReplicateRows: "ReplicateRows",
                 WatermarkAssigner: "WatermarkAssigner", Join: "Join", OverWindow: "OverAggregate"}.get(type(node))
+        if kind is None or kind == "OverAggregate":
+            from flowsql.planner.windows import window_physical_kind
+
+            kind = window_physical_kind(node, self.batch) or kind
         if kind is None:
             raise PlanningError(f"no physical operator for {type(node).__name__}")
         return PhysicalNode(kind, node, [self.plan(i) for i in node.inputs()])

@@ -12,6 +12,7 @@ from flowsql.common.errors import FlowSqlError
 from flowsql.common.types import DataType
 from flowsql.exec.job import Job, JobRegistry
 from flowsql.planner.parser import statements as st
+from flowsql.table.environment_api import TableApiMixin, is_hidden_name
 from flowsql.table.result import ResultKind, TableResult
 
 
@@ -70,7 +71,7 @@ class TableConfig(Config):
         return self.get("table.local-time-zone")
 
 
-class TableEnvironment:
+class TableEnvironment(TableApiMixin):
     def __init__(self, settings: EnvironmentSettings | None = None) -> None:
         settings = settings or EnvironmentSettings.in_streaming_mode()
         self.config = TableConfig(settings.config)
@@ -119,7 +120,8 @@ class TableEnvironment:
     def list_tables(self) -> list[str]:
         from flowsql.catalog import CatalogTable, CatalogView
 
-        return sorted(set(self.catalog.list_objects(CatalogTable)) | set(self.catalog.list_objects(CatalogView)))
+        names = set(self.catalog.list_objects(CatalogTable)) | set(self.catalog.list_objects(CatalogView))
+        return sorted(n for n in names if not is_hidden_name(n))
 
     def list_views(self) -> list[str]:
         from flowsql.catalog import CatalogView
@@ -127,7 +129,7 @@ class TableEnvironment:
         return self.catalog.list_objects(CatalogView)
 
     def list_temporary_tables(self) -> list[str]:
-        return sorted(p[2] for p in self.catalog.temporary)
+        return sorted(p[2] for p in self.catalog.temporary if not is_hidden_name(p[2]))
 
     def list_user_defined_functions(self) -> list[str]:
         return self.catalog.list_user_functions()

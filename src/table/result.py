@@ -69,7 +69,13 @@ class TableResult:
         return self._schema
 
     def get_job_client(self):
-        return self.job
+        """A ``JobClient`` for the job behind this result (None for DDL and other statements)."""
+        from flowsql.table.job_client import JobClient
+
+        return JobClient(self.job) if self.job is not None else None
+
+    def get_resolved_schema(self) -> TableSchema:
+        return self._schema
 
     # -- consuming ------------------------------------------------------------------------
     def change_batches(self) -> Iterator[ChangeBatch]:

@@ -72,6 +72,7 @@ class Case:
     error: str | None = None
     error_at: tuple[int, int] | None = None  # expected (line, column) of the error, when given
     xfail: str | None = None
+    xfail_unsafe: bool = False  # the engine crashes or runs away on it: reported as xfail, not run
     seed: int = field(default=0)
 
     @property
@@ -118,7 +119,7 @@ def split_fields(text: str, where: str) -> list[str | None]:
 
 
 _TABLE = re.compile(r"^table\s+(\w+)\s*\((.*)\)\s*$", re.IGNORECASE)
-_SECTIONS = ("expect", "oracle", "error", "at", "xfail")
+_SECTIONS = ("expect", "oracle", "error", "at", "xfail", "xfail-unsafe")
 
 
 def _split_columns(text: str) -> list[str]:
@@ -215,8 +216,9 @@ def parse_file(path: Path) -> list[Case]:
                     if not position:
                         raise GoldenFormatError(f"{where}: expected 'at LINE:COLUMN', found '{line}'")
                     case.error_at = (int(position.group(1)), int(position.group(2)))
-                elif word == "xfail":
+                elif word in ("xfail", "xfail-unsafe"):
                     case.xfail = rest.strip() or "engine bug"
+                    case.xfail_unsafe = word == "xfail-unsafe"
                 continue
             if section == "expect":
                 case.expect.append(split_fields(line, where))

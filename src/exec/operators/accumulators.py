@@ -112,6 +112,17 @@ class SumAccumulator(Accumulator):
         counts = np.bincount(batch.ids, weights=batch.signs * valid).astype(np.int64)
         touched = np.flatnonzero(counts != 0) if len(counts) else np.array([], dtype=np.int64)
         self.values[self.slot + ".n"][touched] += counts[touched]
+        if self.kind != "decimal":
+            x = column.fill_null(0).to_numpy(zero_copy_only=False)
+            bound = float(np.abs(x).max()) * len(x) if len(x) else 0.0
+            if self.kind == "float" or bound < 2.0 ** 53:  # float64 sums of these ints are exact
+                sums = np.bincount(batch.ids, weights=x * (batch.signs * valid))
+                nonzero = np.flatnonzero(sums)
+                if self.kind == "int":
+                    self.values[self.slot + ".sum"][nonzero] += sums[nonzero].astype(np.int64)
+                else:
+                    self.values[self.slot + ".sum"][nonzero] += sums[nonzero]
+                return
         signed = _signed(column.fill_null(0) if self.kind != "decimal" else column, batch.signs, valid)
         ids, sums = batch.grouped_sum(signed)
         sums = sums.fill_null(0) if self.kind != "decimal" else sums
@@ -283,6 +294,8 @@ class MultisetAccumulator(Accumulator):
             return
         rows = np.flatnonzero(keep)
         values = column.take(pa.array(rows))
+        if isinstance(values, pa.ChunkedArray):  # concat_arrays below needs plain arrays
+            values = values.combine_chunks()
         gids = batch.ids[rows]
         entry_ids = self.entries.lookup([pa.array(gids), values])
         self.entry_values.ensure(self.entries.size)

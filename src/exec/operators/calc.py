@@ -28,10 +28,13 @@ class Calc(Operator):
         self.plain = BatchEvaluator(projections, condition, output_schema, connection)
         self.with_kinds = BatchEvaluator(projections, condition, output_schema, connection,
                                          extra_columns=[_KIND]) if condition is not None else None
+        self.reads_clock = "flowsql_proctime_ms" in self.plain.sql
 
     def process(self, batch: ChangeBatch, input_index: int = 0) -> list[ChangeBatch]:
         if batch.num_rows == 0:
             return []
+        if self.reads_clock:  # PROCTIME() is the job clock's time when the batch passes
+            self.plain.connection.execute(f"SET VARIABLE flowsql_proctime_ms = {self.context.clock.now_ms()}")
         if batch.kinds is None or self.with_kinds is None:
             result = self.plain.evaluate(batch.table)
             return [ChangeBatch(result, batch.kinds)]

@@ -27,8 +27,11 @@ class ValuesReader(SourceReader):
             return None
         if self.table is None:
             self.table = self._evaluate()
-        batch = self.table.slice(self.offset, max_rows)
-        self.offset += batch.num_rows
+        count = min(max_rows, len(self.rows) - self.offset)
+        batch = self.table.slice(self.offset, count)
+        if batch.num_columns == 0:  # a slice of a column-less table does not know its length
+            batch = _empty_rows(count)
+        self.offset += count
         return ChangeBatch(batch)
 
     def _evaluate(self) -> pa.Table:

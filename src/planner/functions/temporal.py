@@ -135,6 +135,9 @@ _now("LOCALTIME", lambda: TIME(0, False), "CAST(date_trunc('second', CAST(now() 
      "The time of day in the session time zone.")
 _now("CURRENT_TIMESTAMP", lambda: TIMESTAMP_LTZ(3, False), "date_trunc('millisecond', now())",
      "The current instant, as TIMESTAMP_LTZ(3).")
+_now("PROCTIME", lambda: TIMESTAMP_LTZ(3, False).as_time_attribute("proctime"),
+     "coalesce(make_timestamptz(getvariable('flowsql_proctime_ms') * 1000), date_trunc('millisecond', now()))",
+     "Processing time, a *PROCTIME* attribute; a running job reads it from its clock (see Calc).")
 _now("NOW", lambda: TIMESTAMP_LTZ(3, False), "date_trunc('millisecond', now())",
      "The current instant, as TIMESTAMP_LTZ(3).")
 _now("CURRENT_ROW_TIMESTAMP", lambda: TIMESTAMP_LTZ(3, False), "date_trunc('millisecond', get_current_timestamp())",

@@ -431,6 +431,8 @@ class FlinkDialect(Spark):
             **Spark.Tokenizer.KEYWORDS,
             "TIMESTAMP": TokenType.TIMESTAMP,
             "TIMESTAMP_LTZ": TokenType.TIMESTAMPLTZ,
+            # SESSION is not a keyword in Flink: GROUP BY SESSION(ts, gap) is the legacy group window.
+            "SESSION": TokenType.VAR,
         }
         # A '/*+ ... */' after a table name is a table hint (OPTIONS(...)), not a comment.
         TOKENS_PRECEDING_HINT: ClassVar[set[TokenType]] = {

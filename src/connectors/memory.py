@@ -12,7 +12,6 @@ import itertools
 import threading
 
 import pyarrow as pa
-
 from flowsql.common.changes import ChangeBatch
 from flowsql.common.connector import Column, ConnectorContext, ConnectorFactory, SourceReader, TableSource
 
@@ -101,4 +100,4 @@ class MemoryFactory(ConnectorFactory):
 
 FACTORY = MemoryFactory()
 
-__all__ = ["FACTORY", "MemoryFactory", "MemorySource", "MemoryReader", "put", "drop"]
+__all__ = ["FACTORY", "MemoryFactory", "MemoryReader", "MemorySource", "drop", "put"]

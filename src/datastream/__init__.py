@@ -20,25 +20,25 @@ class StreamExecutionEnvironment:
         self._parallelism = -1
 
     @staticmethod
-    def get_execution_environment(configuration=None) -> "StreamExecutionEnvironment":
+    def get_execution_environment(configuration=None) -> StreamExecutionEnvironment:
         env = StreamExecutionEnvironment()
         if configuration is not None:
             items = configuration.to_dict() if hasattr(configuration, "to_dict") else dict(configuration)
             env.configuration.update(items)
         return env
 
-    def set_parallelism(self, parallelism: int) -> "StreamExecutionEnvironment":
+    def set_parallelism(self, parallelism: int) -> StreamExecutionEnvironment:
         self._parallelism = parallelism
         return self
 
     def get_parallelism(self) -> int:
         return self._parallelism
 
-    def enable_checkpointing(self, interval: int, mode=None) -> "StreamExecutionEnvironment":
+    def enable_checkpointing(self, interval: int, mode=None) -> StreamExecutionEnvironment:
         self.configuration["execution.checkpointing.interval"] = f"{interval} ms"
         return self
 
-    def set_runtime_mode(self, execution_mode: RuntimeExecutionMode) -> "StreamExecutionEnvironment":
+    def set_runtime_mode(self, execution_mode: RuntimeExecutionMode) -> StreamExecutionEnvironment:
         self.configuration["execution.runtime-mode"] = execution_mode.value
         return self
 
@@ -46,4 +46,4 @@ class StreamExecutionEnvironment:
         """Functions run in this interpreter; see TableEnvironment.add_python_file."""
 
 
-__all__ = ["StreamExecutionEnvironment", "RuntimeExecutionMode"]
+__all__ = ["RuntimeExecutionMode", "StreamExecutionEnvironment"]

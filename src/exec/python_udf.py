@@ -18,11 +18,11 @@ import itertools
 import re
 import threading
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import pyarrow as pa
-
 from flowsql.common.errors import ExecutionError
 from flowsql.common.types import DataType
 
@@ -120,7 +120,7 @@ class _ArrowWrapper:
         for args in rows:
             try:
                 results.append(_to_arrow_value(f.evaluate(*args)))
-            except Exception as e:
+            except Exception as e:  # noqa: BLE001 -- any error of user code fails the job, reported
                 raise self._fail(e, args) from None
         return pa.array(results, type=self.result_arrow)
 
@@ -128,7 +128,7 @@ class _ArrowWrapper:
         series = [c.to_pandas() for c in columns]
         try:
             result = self.function.evaluate(*series)
-        except Exception as e:
+        except Exception as e:  # noqa: BLE001 -- any error of user code fails the job, reported
             raise self._fail(e, tuple(s.tolist()[:5] for s in series), batch=True) from None
         import pandas as pd
 

@@ -18,8 +18,7 @@ from sqlglot import exp
 
 from flowsql.common.errors import ValidationError, did_you_mean
 from flowsql.common.types import (
-    BIGINT, BOOLEAN, DATE, DECIMAL, DOUBLE, INT, INTERVAL_DAY_TIME, INTERVAL_YEAR_MONTH, NULL, STRING, TIME,
-    TIMESTAMP, TIMESTAMP_LTZ, VARCHAR, DataType, common_type, parse_type,
+    BIGINT, BOOLEAN, DECIMAL, DOUBLE, INT, INTERVAL_DAY_TIME, INTERVAL_YEAR_MONTH, NULL, STRING, VARCHAR, DataType, common_type, parse_type,
 )
 from flowsql.planner.expressions import Call, Expr, InputRef, Literal
 from flowsql.planner.functions import registry

@@ -134,7 +134,6 @@ class PhysicalPlanner:
         name = ".".join(f"`{p}`" for p in node.path)
         options = dict(table.options)
         options.update(dict(node.hints))
-        by_name = {c.name: c for c in table.columns}
         columns = [Column(c.name, c.type, c.metadata_key or c.name if c.kind == "metadata" else None, c.virtual)
                    for c in table.columns if c.kind != "computed"]
         context = ConnectorContext(name, columns, options, self.config,
@@ -147,7 +146,6 @@ class PhysicalPlanner:
                 raise PlanningError(f"source {name} cannot project columns")
         if node.predicates:
             source.apply_filters(list(node.predicates))
-        del by_name
         physical = PhysicalNode("TableSourceScan", node, [], source=source)
         physical.bounded = bool(source.bounded)
         return physical
@@ -239,13 +237,10 @@ class PhysicalPlanner:
 
 
 def _updating_node(p: PhysicalNode) -> PhysicalNode:
+    """The node that introduces updates below ``p``: the first updating input that says why."""
     for i in p.inputs:
         if not i.mode.is_insert_only:
-            return _updating_node(i) if i.reason == "" else _deepest_reason(i)
-    return p
-
-
-def _deepest_reason(p: PhysicalNode) -> PhysicalNode:
+            return i if i.reason else _updating_node(i)
     return p
 
 

@@ -21,7 +21,7 @@ class FormatDescriptor:
         self.options = dict(options)
 
     @staticmethod
-    def for_format(format: str) -> "FormatDescriptor.Builder":
+    def for_format(format: str) -> FormatDescriptor.Builder:
         return FormatDescriptor.Builder(format)
 
     def get_format(self) -> str:
@@ -35,11 +35,11 @@ class FormatDescriptor:
             self._format = format
             self._options: dict[str, str] = {}
 
-        def option(self, key: str, value) -> "FormatDescriptor.Builder":
+        def option(self, key: str, value) -> FormatDescriptor.Builder:
             self._options[key] = _option_text(value)
             return self
 
-        def build(self) -> "FormatDescriptor":
+        def build(self) -> FormatDescriptor:
             return FormatDescriptor(self._format, self._options)
 
 
@@ -60,7 +60,7 @@ class TableDescriptor:
         self.comment = comment
 
     @staticmethod
-    def for_connector(connector: str) -> "TableDescriptor.Builder":
+    def for_connector(connector: str) -> TableDescriptor.Builder:
         return TableDescriptor.Builder(connector)
 
     def get_schema(self) -> Schema | None:
@@ -97,16 +97,16 @@ class TableDescriptor:
             self._partition_keys: list[str] = []
             self._comment: str | None = None
 
-        def schema(self, schema: Schema) -> "TableDescriptor.Builder":
+        def schema(self, schema: Schema) -> TableDescriptor.Builder:
             self._schema = schema
             return self
 
-        def option(self, key: str, value) -> "TableDescriptor.Builder":
+        def option(self, key: str, value) -> TableDescriptor.Builder:
             self._options[key] = _option_text(value)
             return self
 
         def format(self, format: str | FormatDescriptor, format_option_key: str | None = None
-                   ) -> "TableDescriptor.Builder":
+                   ) -> TableDescriptor.Builder:
             """The format (``'format'`` option, or ``format_option_key`` such as ``'key.format'``)."""
             key = format_option_key or "format"
             prefix = key[:-len("format")] if key.endswith("format") else ""
@@ -118,16 +118,16 @@ class TableDescriptor:
                 self._options[key] = str(format)
             return self
 
-        def partitioned_by(self, *partition_keys: str) -> "TableDescriptor.Builder":
+        def partitioned_by(self, *partition_keys: str) -> TableDescriptor.Builder:
             self._partition_keys = list(partition_keys)
             return self
 
-        def comment(self, comment: str) -> "TableDescriptor.Builder":
+        def comment(self, comment: str) -> TableDescriptor.Builder:
             self._comment = comment
             return self
 
-        def build(self) -> "TableDescriptor":
+        def build(self) -> TableDescriptor:
             return TableDescriptor(self._schema, self._options, self._partition_keys, self._comment)
 
 
-__all__ = ["TableDescriptor", "FormatDescriptor"]
+__all__ = ["FormatDescriptor", "TableDescriptor"]

@@ -11,11 +11,10 @@ import decimal
 import itertools
 from typing import TYPE_CHECKING, Any
 
-from sqlglot import exp
-
 from flowsql.catalog import CatalogFunction, CatalogTable, CatalogView, TableColumn
 from flowsql.common.errors import ValidationError
 from flowsql.common.types import DataType
+from sqlglot import exp
 
 if TYPE_CHECKING:
     from flowsql.table.descriptors import TableDescriptor
@@ -28,7 +27,7 @@ UNNAMED_PREFIX = "UnnamedTable$"
 
 def is_hidden_name(name: str) -> bool:
     """Tables the Table API registers for itself (inline data, ``str(table)``), not listed to users."""
-    return name.startswith(ANONYMOUS_PREFIX) or name.startswith(UNNAMED_PREFIX)
+    return name.startswith((ANONYMOUS_PREFIX, UNNAMED_PREFIX))
 
 
 def _object_name(path: str | tuple[str, ...]) -> tuple[str, ...]:
@@ -92,16 +91,16 @@ class TableApiMixin:
         self._table_api_state()["inline"].update(functions)
 
     # -- tables -----------------------------------------------------------------------------------
-    def _table(self, query: exp.Expression) -> "Table":
+    def _table(self, query: exp.Expression) -> Table:
         from flowsql.table.table import Table
 
         return Table(self, query)
 
-    def from_path(self, path: str) -> "Table":
+    def from_path(self, path: str) -> Table:
         return self._table(exp.Select(expressions=[exp.Star()],
                                       from_=exp.From(this=_table_node(_object_name(path)))))
 
-    def sql_query(self, query: str) -> "Table":
+    def sql_query(self, query: str) -> Table:
         from flowsql.planner.parser import parse_statement
         from flowsql.planner.parser import statements as st
 
@@ -114,19 +113,19 @@ class TableApiMixin:
         except ValidationError as e:
             raise e.with_sql(query) from None
 
-    def from_descriptor(self, descriptor: "TableDescriptor") -> "Table":
+    def from_descriptor(self, descriptor: TableDescriptor) -> Table:
         name = f"{ANONYMOUS_PREFIX}{descriptor.options.get('connector')}${next(self._anonymous_ids)}*"
         path = self._qualified((name,))
         self.execute_sql(descriptor.to_ddl(".".join(f"`{p}`" for p in path), temporary=True))
         return self.from_path_tuple(path)
 
-    def from_path_tuple(self, path: tuple[str, ...]) -> "Table":
+    def from_path_tuple(self, path: tuple[str, ...]) -> Table:
         return self._table(exp.Select(expressions=[exp.Star()], from_=exp.From(this=_table_node(path))))
 
     def _qualified(self, name: tuple[str, ...]) -> tuple[str, str, str]:
         return self.catalog.qualify(name)
 
-    def from_elements(self, elements, schema=None, verify_schema: bool = True) -> "Table":
+    def from_elements(self, elements, schema=None, verify_schema: bool = True) -> Table:
         """A table of Python values; ``schema`` is a list of names, a ``DataTypes.ROW``, or None."""
         import pyarrow as pa
 
@@ -139,17 +138,16 @@ class TableApiMixin:
         table = pa.Table.from_arrays(arrays, names=names)
         return self._from_arrow_table(table, types)
 
-    def from_pandas(self, pdf, schema=None, splits_num: int = 1) -> "Table":
+    def from_pandas(self, pdf, schema=None, splits_num: int = 1) -> Table:
         import pyarrow as pa
 
         table = pa.Table.from_pandas(pdf, preserve_index=False)
         return self.from_arrow(table, schema)
 
-    def from_arrow(self, data, schema=None) -> "Table":
+    def from_arrow(self, data, schema=None) -> Table:
         """A table over an Arrow table, record batch(es) or anything with ``__arrow_c_stream__``
         (polars, DuckDB relations); the data is scanned in place, not copied into SQL."""
         import pyarrow as pa
-
         from flowsql.common.types import from_arrow
 
         if isinstance(data, pa.RecordBatch):
@@ -171,7 +169,7 @@ class TableApiMixin:
             types = [from_arrow(f.type, f.nullable) for f in table.schema]
         return self._from_arrow_table(table, types)
 
-    def _from_arrow_table(self, table, types: list[DataType]) -> "Table":
+    def _from_arrow_table(self, table, types: list[DataType]) -> Table:
         from flowsql.connectors import memory
 
         table_id = memory.put(table)
@@ -183,10 +181,10 @@ class TableApiMixin:
         return self.from_path_tuple(path)
 
     # -- views and tables -----------------------------------------------------------------------
-    def create_temporary_view(self, view_path: str, table: "Table", *fields) -> None:
+    def create_temporary_view(self, view_path: str, table: Table, *fields) -> None:
         self._create_view(view_path, table, fields, temporary=True)
 
-    def create_view(self, view_path: str, table: "Table", ignore_if_exists: bool = False) -> None:
+    def create_view(self, view_path: str, table: Table, ignore_if_exists: bool = False) -> None:
         self._create_view(view_path, table, (), temporary=False, if_not_exists=ignore_if_exists)
 
     def _create_view(self, view_path, table, fields, temporary: bool, if_not_exists: bool = False) -> None:
@@ -201,7 +199,7 @@ class TableApiMixin:
         view = CatalogView(table._sql(), None, None, plan=table._plan)
         self.catalog.create(_object_name(view_path), view, temporary=temporary, if_not_exists=if_not_exists)
 
-    def _register_unnamed(self, table: "Table") -> str:
+    def _register_unnamed(self, table: Table) -> str:
         unnamed = self._table_api_state()["unnamed"]
         if id(table) not in unnamed:
             name = f"{UNNAMED_PREFIX}{len(unnamed)}"
@@ -209,10 +207,10 @@ class TableApiMixin:
             unnamed[id(table)] = (name, table)
         return f"`{unnamed[id(table)][0]}`"
 
-    def create_temporary_table(self, path: str, descriptor: "TableDescriptor") -> None:
+    def create_temporary_table(self, path: str, descriptor: TableDescriptor) -> None:
         self.execute_sql(descriptor.to_ddl(_quoted(path), temporary=True))
 
-    def create_table(self, path: str, descriptor: "TableDescriptor", ignore_if_exists: bool = False) -> bool:
+    def create_table(self, path: str, descriptor: TableDescriptor, ignore_if_exists: bool = False) -> bool:
         self.execute_sql(descriptor.to_ddl(_quoted(path), if_not_exists=ignore_if_exists))
         return True
 
@@ -230,9 +228,8 @@ class TableApiMixin:
 
     def _drop(self, path: str, kind: str, temporary: bool, if_exists: bool = True) -> bool:
         name = _object_name(path)
-        if self.catalog.lookup(name) is None:
-            if if_exists:
-                return False
+        if self.catalog.lookup(name) is None and if_exists:
+            return False
         self.catalog.drop(name, kind, temporary=temporary, if_exists=if_exists)
         return True
 
@@ -302,7 +299,7 @@ class TableApiMixin:
         return [("core", True)]
 
     # -- statement sets and Python dependencies ---------------------------------------------------
-    def create_statement_set(self) -> "StatementSet":
+    def create_statement_set(self) -> StatementSet:
         from flowsql.table.statement_set import StatementSet
 
         return StatementSet(self)

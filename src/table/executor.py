@@ -3,11 +3,9 @@ and query/INSERT planning into jobs (streaming) or a DuckDB query (batch)."""
 
 from __future__ import annotations
 
-import fnmatch
 import re
 
 from flowsql.catalog import CatalogFunction, CatalogTable, CatalogView, TableColumn, WatermarkSpec
-from flowsql.common.config import DEFAULTS
 from flowsql.common.errors import PlanningError, ValidationError
 from flowsql.common.types import STRING, BOOLEAN
 from flowsql.exec.job import Job
@@ -116,7 +114,6 @@ class StatementExecutor:
         """Derive computed columns' types and validate the watermark by binding a scan once."""
         if table.watermark is None and not any(c.kind == "computed" for c in table.columns):
             return table
-        from flowsql.planner.binder import Relation  # noqa: F401  (binding below)
         binder = self.binder()
         temp = CatalogTable(table.columns, table.options, None, table.primary_key, table.partition_keys)
         plan = binder.bind_table(("", "", ""), temp, None)
@@ -447,5 +444,3 @@ class BatchInsertJob(Job):
         finally:
             self.done_event.set()
 
-
-__all__ = ["StatementExecutor", "DEFAULTS", "fnmatch"]

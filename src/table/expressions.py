@@ -15,11 +15,11 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import enum
-from typing import Any, Callable
-
-from sqlglot import exp
+from collections.abc import Callable
+from typing import Any
 
 from flowsql.common.types import DataType
+from sqlglot import exp
 
 
 class TimeIntervalUnit(enum.Enum):
@@ -141,17 +141,17 @@ class Expression:
         # name -> UserDefinedFunction for Python functions called inline (registered on use)
         self.functions = dict(functions or {})
 
-    def _derive(self, node: exp.Expression, *others: Any) -> "Expression":
+    def _derive(self, node: exp.Expression, *others: Any) -> Expression:
         return Expression(node, {**self.functions, **_functions_of(*others)})
 
-    def _call(self, name: str, *args: Any) -> "Expression":
+    def _call(self, name: str, *args: Any) -> Expression:
         return self._derive(_fn(name, self.node, *(_node(a) for a in args)), *args)
 
-    def _binary(self, cls: type, other: Any, reverse: bool = False) -> "Expression":
+    def _binary(self, cls: type, other: Any, reverse: bool = False) -> Expression:
         left, right = (_node(other), self.node) if reverse else (self.node, _node(other))
         return self._derive(cls(this=_wrap(left), expression=_wrap(right)), other)
 
-    def __call__(self) -> "Expression":
+    def __call__(self) -> Expression:
         return self
 
     def sql(self) -> str:
@@ -197,10 +197,10 @@ class Expression:
     def __getitem__(self, index):
         return self.at(index)
 
-    def at(self, index) -> "Expression":
+    def at(self, index) -> Expression:
         return self._derive(exp.Bracket(this=self.node, expressions=[_node(index)]), index)
 
-    def get(self, name_or_index) -> "Expression":
+    def get(self, name_or_index) -> Expression:
         """A field of a ROW value, by name (or 1-based position)."""
         if isinstance(name_or_index, str) and isinstance(self.node, exp.Column) and not self.node.table:
             return self._derive(exp.Column(this=exp.to_identifier(name_or_index, quoted=True),
@@ -208,34 +208,34 @@ class Expression:
         return self.at(name_or_index)
 
     # -- naming, typing, ordering ---------------------------------------------------------
-    def alias(self, name: str, *extra_names: str) -> "Expression":
+    def alias(self, name: str, *extra_names: str) -> Expression:
         if extra_names:
             return _MultiAlias(self, (name,) + extra_names)
         return self._derive(exp.Alias(this=self.node, alias=exp.to_identifier(name, quoted=True)))
 
-    def cast(self, data_type: DataType | str) -> "Expression":
+    def cast(self, data_type: DataType | str) -> Expression:
         return self._derive(exp.Cast(this=self.node, to=_type_node(_type_text(data_type))))
 
-    def try_cast(self, data_type: DataType | str) -> "Expression":
+    def try_cast(self, data_type: DataType | str) -> Expression:
         return self._derive(exp.TryCast(this=self.node, to=_type_node(_type_text(data_type))))
 
     @property
-    def asc(self) -> "Expression":
+    def asc(self) -> Expression:
         return self._derive(exp.Ordered(this=self.node, desc=False, nulls_first=True))
 
     @property
-    def desc(self) -> "Expression":
+    def desc(self) -> Expression:
         return self._derive(exp.Ordered(this=self.node, desc=True, nulls_first=False))
 
     @property
-    def nulls_first(self) -> "Expression":
+    def nulls_first(self) -> Expression:
         return self._reorder(True)
 
     @property
-    def nulls_last(self) -> "Expression":
+    def nulls_last(self) -> Expression:
         return self._reorder(False)
 
-    def _reorder(self, first: bool) -> "Expression":
+    def _reorder(self, first: bool) -> Expression:
         base = self.node if isinstance(self.node, exp.Ordered) else exp.Ordered(this=self.node, desc=False)
         node = base.copy()
         node.set("nulls_first", first)
@@ -243,30 +243,30 @@ class Expression:
 
     # -- predicates -----------------------------------------------------------------------
     @property
-    def is_null(self) -> "Expression":
+    def is_null(self) -> Expression:
         return self._derive(exp.Is(this=_wrap(self.node), expression=exp.Null()))
 
     @property
-    def is_not_null(self) -> "Expression":
+    def is_not_null(self) -> Expression:
         return self._derive(exp.Not(this=exp.Is(this=_wrap(self.node), expression=exp.Null())))
 
     @property
-    def is_true(self) -> "Expression":
+    def is_true(self) -> Expression:
         return self._derive(exp.Is(this=_wrap(self.node), expression=exp.Boolean(this=True)))
 
     @property
-    def is_false(self) -> "Expression":
+    def is_false(self) -> Expression:
         return self._derive(exp.Is(this=_wrap(self.node), expression=exp.Boolean(this=False)))
 
     @property
-    def is_not_true(self) -> "Expression":
+    def is_not_true(self) -> Expression:
         return self._derive(exp.Not(this=exp.Is(this=_wrap(self.node), expression=exp.Boolean(this=True))))
 
     @property
-    def is_not_false(self) -> "Expression":
+    def is_not_false(self) -> Expression:
         return self._derive(exp.Not(this=exp.Is(this=_wrap(self.node), expression=exp.Boolean(this=False))))
 
-    def in_(self, first, *others) -> "Expression":
+    def in_(self, first, *others) -> Expression:
         from flowsql.table.table import Table
 
         if isinstance(first, Table):
@@ -274,29 +274,29 @@ class Expression:
         values = (first,) + others
         return self._derive(exp.In(this=_wrap(self.node), expressions=[_node(v) for v in values]), values)
 
-    def not_in(self, first, *others) -> "Expression":
+    def not_in(self, first, *others) -> Expression:
         return ~self.in_(first, *others)
 
-    def between(self, lower, upper) -> "Expression":
+    def between(self, lower, upper) -> Expression:
         return self._derive(exp.Between(this=_wrap(self.node), low=_node(lower), high=_node(upper)), lower, upper)
 
-    def not_between(self, lower, upper) -> "Expression":
+    def not_between(self, lower, upper) -> Expression:
         return ~self.between(lower, upper)
 
-    def like(self, pattern) -> "Expression":
+    def like(self, pattern) -> Expression:
         return self._derive(exp.Like(this=_wrap(self.node), expression=_node(pattern)), pattern)
 
-    def similar(self, pattern) -> "Expression":
+    def similar(self, pattern) -> Expression:
         return self._derive(exp.SimilarTo(this=_wrap(self.node), expression=_node(pattern)), pattern)
 
-    def if_null(self, null_replacement) -> "Expression":
+    def if_null(self, null_replacement) -> Expression:
         return self._call("IFNULL", null_replacement)
 
-    def then(self, if_true, if_false) -> "Expression":
+    def then(self, if_true, if_false) -> Expression:
         return if_then_else(self, if_true, if_false)
 
     # -- aggregates -----------------------------------------------------------------------
-    def _aggregate(self, name: str, *extra: Any) -> "Expression":
+    def _aggregate(self, name: str, *extra: Any) -> Expression:
         return self._call(name, *extra)
 
     @property
@@ -328,11 +328,11 @@ class Expression:
     @property
     def array_agg(self): return self._aggregate("ARRAY_AGG")
 
-    def list_agg(self, separator: str | None = None) -> "Expression":
+    def list_agg(self, separator: str | None = None) -> Expression:
         return self._aggregate("LISTAGG", *([separator] if separator is not None else []))
 
     @property
-    def distinct(self) -> "Expression":
+    def distinct(self) -> Expression:
         """``col('a').count.distinct``: the aggregate over distinct values."""
         node = self.node
         if isinstance(node, exp.Anonymous) and node.expressions:
@@ -341,10 +341,10 @@ class Expression:
         return self._derive(exp.Distinct(expressions=[node]))
 
     @property
-    def count_distinct(self) -> "Expression":
+    def count_distinct(self) -> Expression:
         return self._derive(_fn("COUNT", exp.Distinct(expressions=[self.node])))
 
-    def over(self, alias: "Expression | str") -> "Expression":
+    def over(self, alias: Expression | str) -> Expression:
         """This aggregate over the window named by ``alias`` (defined with ``over_window``)."""
         name = alias.node.name if isinstance(alias, Expression) else str(alias)
         return self._derive(exp.Window(this=self.node, alias=exp.to_identifier(name)))
@@ -383,29 +383,29 @@ class Expression:
     @property
     def sha256(self): return self._call("SHA256")
 
-    def log(self, base=None) -> "Expression":
+    def log(self, base=None) -> Expression:
         if base is None:
             return self._call("LN")
         return Expression(_fn("LOG", _node(base), self.node), _functions_of(self, base))
 
-    def power(self, other) -> "Expression":
+    def power(self, other) -> Expression:
         return self._call("POWER", other)
 
-    def round(self, places=0) -> "Expression":
+    def round(self, places=0) -> Expression:
         return self._call("ROUND", places)
 
-    def truncate(self, places=0) -> "Expression":
+    def truncate(self, places=0) -> Expression:
         return self._call("TRUNCATE", places)
 
     @property
-    def floor(self) -> "Expression":
+    def floor(self) -> Expression:
         return _Overloaded(self._call("FLOOR"), lambda unit: self._to_unit("FLOOR", unit))
 
     @property
-    def ceil(self) -> "Expression":
+    def ceil(self) -> Expression:
         return _Overloaded(self._call("CEIL"), lambda unit: self._to_unit("CEIL", unit))
 
-    def _to_unit(self, name: str, unit: TimeIntervalUnit | str) -> "Expression":
+    def _to_unit(self, name: str, unit: TimeIntervalUnit | str) -> Expression:
         text = unit.value if isinstance(unit, enum.Enum) else str(unit).upper()
         return self._derive(_fn(name, self.node, exp.Var(this=text)))
 
@@ -429,74 +429,74 @@ class Expression:
     @property
     def from_base64(self): return self._call("FROM_BASE64")
 
-    def substring(self, begin_index, length=None) -> "Expression":
+    def substring(self, begin_index, length=None) -> Expression:
         return self._call("SUBSTRING", begin_index, *([length] if length is not None else []))
 
     substr = substring
 
-    def trim(self, character=None) -> "Expression":
+    def trim(self, character=None) -> Expression:
         return self._trim("BOTH", character if character is not None else " ")
 
-    def trim_leading(self, character=None) -> "Expression":
+    def trim_leading(self, character=None) -> Expression:
         return self._trim("LEADING", character if character is not None else " ")
 
-    def trim_trailing(self, character=None) -> "Expression":
+    def trim_trailing(self, character=None) -> Expression:
         return self._trim("TRAILING", character if character is not None else " ")
 
-    def _trim(self, position: str, character) -> "Expression":
+    def _trim(self, position: str, character) -> Expression:
         return self._derive(exp.Trim(this=self.node, position=position, expression=_node(character)), character)
 
-    def replace(self, search, replacement) -> "Expression":
+    def replace(self, search, replacement) -> Expression:
         return self._call("REPLACE", search, replacement)
 
-    def position(self, haystack) -> "Expression":
+    def position(self, haystack) -> Expression:
         return Expression(_fn("POSITION", self.node, _node(haystack)), _functions_of(self, haystack))
 
-    def lpad(self, length, pad) -> "Expression":
+    def lpad(self, length, pad) -> Expression:
         return self._call("LPAD", length, pad)
 
-    def rpad(self, length, pad) -> "Expression":
+    def rpad(self, length, pad) -> Expression:
         return self._call("RPAD", length, pad)
 
-    def repeat(self, n) -> "Expression":
+    def repeat(self, n) -> Expression:
         return self._call("REPEAT", n)
 
-    def regexp(self, regex) -> "Expression":
+    def regexp(self, regex) -> Expression:
         return self._call("REGEXP", regex)
 
-    def regexp_replace(self, regex, replacement) -> "Expression":
+    def regexp_replace(self, regex, replacement) -> Expression:
         return self._call("REGEXP_REPLACE", regex, replacement)
 
-    def regexp_extract(self, regex, extract_index=None) -> "Expression":
+    def regexp_extract(self, regex, extract_index=None) -> Expression:
         return self._call("REGEXP_EXTRACT", regex, *([extract_index] if extract_index is not None else []))
 
-    def split_index(self, separator, index) -> "Expression":
+    def split_index(self, separator, index) -> Expression:
         return self._call("SPLIT_INDEX", separator, index)
 
-    def split(self, delimiter) -> "Expression":
+    def split(self, delimiter) -> Expression:
         return self._call("SPLIT", delimiter)
 
-    def instr(self, s) -> "Expression":
+    def instr(self, s) -> Expression:
         return self._call("INSTR", s)
 
-    def left(self, n) -> "Expression":
+    def left(self, n) -> Expression:
         return self._call("LEFT", n)
 
-    def right(self, n) -> "Expression":
+    def right(self, n) -> Expression:
         return self._call("RIGHT", n)
 
-    def starts_with(self, prefix) -> "Expression":
+    def starts_with(self, prefix) -> Expression:
         return self._call("STARTSWITH", prefix)
 
-    def ends_with(self, suffix) -> "Expression":
+    def ends_with(self, suffix) -> Expression:
         return self._call("ENDSWITH", suffix)
 
-    def str_to_map(self, list_delimiter=None, key_value_delimiter=None) -> "Expression":
+    def str_to_map(self, list_delimiter=None, key_value_delimiter=None) -> Expression:
         extra = [a for a in (list_delimiter, key_value_delimiter) if a is not None]
         return self._call("STR_TO_MAP", *extra)
 
     # -- temporal -------------------------------------------------------------------------
-    def _interval(self, unit: str) -> "Expression":
+    def _interval(self, unit: str) -> Expression:
         node = self.node
         if isinstance(node, exp.Literal) and not node.is_string:
             return self._derive(exp.Interval(this=exp.Literal.string(node.this), unit=exp.Var(this=unit)))
@@ -550,7 +550,7 @@ class Expression:
     @property
     def to_timestamp(self): return self._derive(exp.Cast(this=self.node, to=_type_node("TIMESTAMP(3)")))
 
-    def extract(self, time_interval_unit: TimeIntervalUnit | str) -> "Expression":
+    def extract(self, time_interval_unit: TimeIntervalUnit | str) -> Expression:
         unit = time_interval_unit.value if isinstance(time_interval_unit, enum.Enum) else str(time_interval_unit)
         return self._derive(exp.Extract(this=exp.Var(this=unit.upper()), expression=self.node))
 
@@ -564,18 +564,18 @@ class Expression:
     @property
     def proctime(self): return self._window_property("proctime")
 
-    def _window_property(self, what: str) -> "Expression":
+    def _window_property(self, what: str) -> Expression:
         return self._derive(exp.Column(this=exp.to_identifier(what), table=exp.to_identifier(self.node.name)))
 
     # -- JSON -----------------------------------------------------------------------------
-    def json_value(self, path: str, returning_type: DataType | None = None, *args) -> "Expression":
+    def json_value(self, path: str, returning_type: DataType | None = None, *args) -> Expression:
         node = self._call("JSON_VALUE", path)
         return node.cast(returning_type) if returning_type is not None else node
 
-    def json_query(self, path: str, *args) -> "Expression":
+    def json_query(self, path: str, *args) -> Expression:
         return self._call("JSON_QUERY", path)
 
-    def json_exists(self, path: str, *args) -> "Expression":
+    def json_exists(self, path: str, *args) -> Expression:
         return self._call("JSON_EXISTS", path)
 
     @property
@@ -587,7 +587,7 @@ class Expression:
     @property
     def element(self): return self._call("ELEMENT")
 
-    def array_contains(self, needle) -> "Expression":
+    def array_contains(self, needle) -> Expression:
         return self._call("ARRAY_CONTAINS", needle)
 
 
@@ -875,11 +875,56 @@ def range_interval(interval: Expression) -> _Bound:
     return _Bound("RANGE", interval.node)
 
 __all__ = [
-    "Expression", "TimeIntervalUnit", "TimePointUnit", "JsonOnNull", "col", "column", "lit", "null_of", "call",
-    "call_sql", "if_then_else", "concat", "concat_ws", "coalesce", "greatest", "least", "row", "array", "map_",
-    "and_", "or_", "not_", "current_date", "current_time", "current_timestamp", "current_watermark",
-    "local_time", "local_timestamp", "to_date", "to_timestamp", "to_timestamp_ltz", "date_format",
-    "timestamp_diff", "temporal_overlaps", "uuid", "rand", "rand_integer", "pi", "e", "log", "json_object",
-    "json_string", "source_watermark", "with_columns", "without_columns", "range_", "UNBOUNDED_ROW",
-    "UNBOUNDED_RANGE", "CURRENT_ROW", "CURRENT_RANGE", "row_interval", "range_interval",
+    "CURRENT_RANGE",
+    "CURRENT_ROW",
+    "UNBOUNDED_RANGE",
+    "UNBOUNDED_ROW",
+    "Expression",
+    "JsonOnNull",
+    "TimeIntervalUnit",
+    "TimePointUnit",
+    "and_",
+    "array",
+    "call",
+    "call_sql",
+    "coalesce",
+    "col",
+    "column",
+    "concat",
+    "concat_ws",
+    "current_date",
+    "current_time",
+    "current_timestamp",
+    "current_watermark",
+    "date_format",
+    "e",
+    "greatest",
+    "if_then_else",
+    "json_object",
+    "json_string",
+    "least",
+    "lit",
+    "local_time",
+    "local_timestamp",
+    "log",
+    "map_",
+    "not_",
+    "null_of",
+    "or_",
+    "pi",
+    "rand",
+    "rand_integer",
+    "range_",
+    "range_interval",
+    "row",
+    "row_interval",
+    "source_watermark",
+    "temporal_overlaps",
+    "timestamp_diff",
+    "to_date",
+    "to_timestamp",
+    "to_timestamp_ltz",
+    "uuid",
+    "with_columns",
+    "without_columns",
 ]

@@ -6,7 +6,6 @@ from __future__ import annotations
 import enum
 import queue
 import sys
-import time
 from typing import Iterator
 
 import pyarrow as pa
@@ -59,8 +58,8 @@ class TableResult:
 
     @property
     def job_id(self) -> str | None:
-        return self.job.job_id if self.job is not None and self._collector is None else (
-            self.job.job_id if self.job is not None else None)
+        """The id of the job an INSERT or statement set started; None for queries and DDL."""
+        return self.job.job_id if self.job is not None and self._collector is None else None
 
     def get_result_kind(self) -> ResultKind:
         return self._kind
@@ -190,8 +189,3 @@ class CloseableIterator:
 
     def __exit__(self, *exc) -> None:
         self.close()
-
-
-def wait_quietly(result: TableResult, poll: float = 0.01) -> None:
-    while result.job is not None and not result.job.done_event.is_set():
-        time.sleep(poll)

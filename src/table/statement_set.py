@@ -11,7 +11,7 @@ class StatementSet:
         self._env = env
         self._inserts: list[st.Insert] = []
 
-    def add_insert_sql(self, stmt: str) -> "StatementSet":
+    def add_insert_sql(self, stmt: str) -> StatementSet:
         from flowsql.planner.parser import parse_statement
 
         parsed = parse_statement(stmt)
@@ -20,12 +20,12 @@ class StatementSet:
         self._inserts.append(parsed)
         return self
 
-    def add_insert(self, target_path_or_descriptor, table, overwrite: bool = False) -> "StatementSet":
+    def add_insert(self, target_path_or_descriptor, table, overwrite: bool = False) -> StatementSet:
         path = self._env._sink_path(target_path_or_descriptor)
         self._inserts.append(st.Insert(path, table._query.copy(), overwrite=overwrite, sql=table._sql()))
         return self
 
-    def add(self, table_pipeline) -> "StatementSet":
+    def add(self, table_pipeline) -> StatementSet:
         raise ValidationError("table pipelines are not supported", hint="use add_insert(path, table)")
 
     def _statement(self) -> st.StatementSet:

@@ -13,7 +13,7 @@ from flowsql.table.environment import EnvironmentSettings, TableEnvironment
 class StreamTableEnvironment(TableEnvironment):
     @staticmethod
     def create(stream_execution_environment=None, environment_settings: EnvironmentSettings | None = None
-               ) -> "StreamTableEnvironment":
+               ) -> StreamTableEnvironment:
         if isinstance(stream_execution_environment, EnvironmentSettings):
             stream_execution_environment, environment_settings = None, stream_execution_environment
         env = StreamTableEnvironment(environment_settings or EnvironmentSettings.in_streaming_mode())

@@ -12,10 +12,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlglot import exp
-
 from flowsql.common.errors import ValidationError
 from flowsql.table.expressions import Expression, _ColumnRange, _MultiAlias
+from sqlglot import exp
 
 if TYPE_CHECKING:
     from flowsql.table.result import TableResult, TableSchema
@@ -73,7 +72,7 @@ class Table:
     def _names(self) -> list[str]:
         return list(self._plan.names)
 
-    def _new(self, query: exp.Expression) -> "Table":
+    def _new(self, query: exp.Expression) -> Table:
         return Table(self._env, query)
 
     def _from_item(self) -> exp.Expression:
@@ -123,12 +122,12 @@ class Table:
         return predicate.node.copy()
 
     # -- relational operations -----------------------------------------------------------------
-    def select(self, *fields) -> "Table":
+    def select(self, *fields) -> Table:
         query = self._base_select()
         query.set("expressions", self._expressions(fields))
         return self._new(query)
 
-    def where(self, predicate) -> "Table":
+    def where(self, predicate) -> Table:
         query = self._base_select()
         condition = self._condition(predicate)
         existing = query.args.get("where")
@@ -139,10 +138,10 @@ class Table:
 
     filter = where
 
-    def group_by(self, *fields) -> "GroupedTable":
+    def group_by(self, *fields) -> GroupedTable:
         return GroupedTable(self, fields)
 
-    def distinct(self) -> "Table":
+    def distinct(self) -> Table:
         q = self._query
         if isinstance(q, exp.Select) and not any(q.args.get(k) for k in ("order", "limit", "offset", "distinct")):
             query = q.copy()
@@ -152,7 +151,7 @@ class Table:
         return self._new(query)
 
     # joins
-    def _join(self, right: "Table", predicate, side: str | None) -> "Table":
+    def _join(self, right: Table, predicate, side: str | None) -> Table:
         if right._env is not self._env:
             raise ValidationError("only tables of the same TableEnvironment can be joined")
         q = self._query
@@ -170,19 +169,19 @@ class Table:
         query.set("joins", list(query.args.get("joins") or []) + [join])
         return self._new(query)
 
-    def join(self, right: "Table", join_predicate=None) -> "Table":
+    def join(self, right: Table, join_predicate=None) -> Table:
         return self._join(right, join_predicate, None)
 
-    def left_outer_join(self, right: "Table", join_predicate=None) -> "Table":
+    def left_outer_join(self, right: Table, join_predicate=None) -> Table:
         return self._join(right, join_predicate, "LEFT")
 
-    def right_outer_join(self, right: "Table", join_predicate) -> "Table":
+    def right_outer_join(self, right: Table, join_predicate) -> Table:
         return self._join(right, join_predicate, "RIGHT")
 
-    def full_outer_join(self, right: "Table", join_predicate) -> "Table":
+    def full_outer_join(self, right: Table, join_predicate) -> Table:
         return self._join(right, join_predicate, "FULL")
 
-    def _lateral(self, call: Expression, predicate, outer: bool) -> "Table":
+    def _lateral(self, call: Expression, predicate, outer: bool) -> Table:
         node, names = self._table_function(call)
         q = self._query
         query = q.copy() if _is_star_select(q, allow_where=False) else _select(
@@ -219,36 +218,36 @@ class Table:
             names = [f"f{i}" for i in range(count)]
         return node.copy(), names
 
-    def join_lateral(self, table_function_call: Expression, join_predicate=None) -> "Table":
+    def join_lateral(self, table_function_call: Expression, join_predicate=None) -> Table:
         return self._lateral(table_function_call, join_predicate, False)
 
-    def left_outer_join_lateral(self, table_function_call: Expression, join_predicate=None) -> "Table":
+    def left_outer_join_lateral(self, table_function_call: Expression, join_predicate=None) -> Table:
         return self._lateral(table_function_call, join_predicate, True)
 
     # set operations
-    def _set_operation(self, cls: type, right: "Table", distinct: bool) -> "Table":
+    def _set_operation(self, cls: type, right: Table, distinct: bool) -> Table:
         return self._new(cls(this=self._query.copy(), expression=right._query.copy(), distinct=distinct))
 
-    def union(self, right: "Table") -> "Table":
+    def union(self, right: Table) -> Table:
         return self._set_operation(exp.Union, right, True)
 
-    def union_all(self, right: "Table") -> "Table":
+    def union_all(self, right: Table) -> Table:
         return self._set_operation(exp.Union, right, False)
 
-    def intersect(self, right: "Table") -> "Table":
+    def intersect(self, right: Table) -> Table:
         return self._set_operation(exp.Intersect, right, True)
 
-    def intersect_all(self, right: "Table") -> "Table":
+    def intersect_all(self, right: Table) -> Table:
         return self._set_operation(exp.Intersect, right, False)
 
-    def minus(self, right: "Table") -> "Table":
+    def minus(self, right: Table) -> Table:
         return self._set_operation(exp.Except, right, True)
 
-    def minus_all(self, right: "Table") -> "Table":
+    def minus_all(self, right: Table) -> Table:
         return self._set_operation(exp.Except, right, False)
 
     # ordering and limits
-    def order_by(self, *fields) -> "Table":
+    def order_by(self, *fields) -> Table:
         keys = []
         for f in fields:
             node = self._condition(f) if not isinstance(f, str) else _column(f)
@@ -260,7 +259,7 @@ class Table:
         query.set("order", exp.Order(expressions=keys))
         return self._new(query)
 
-    def _limited(self, offset: int | None, fetch: int | None) -> "Table":
+    def _limited(self, offset: int | None, fetch: int | None) -> Table:
         q = self._query
         can_merge = isinstance(q, exp.Select) and q.args.get("limit") is None and (
             offset is None or q.args.get("offset") is None)
@@ -271,17 +270,17 @@ class Table:
             query.set("limit", exp.Limit(expression=exp.Literal.number(fetch)))
         return self._new(query)
 
-    def offset(self, offset: int) -> "Table":
+    def offset(self, offset: int) -> Table:
         return self._limited(offset, None)
 
-    def fetch(self, fetch: int) -> "Table":
+    def fetch(self, fetch: int) -> Table:
         return self._limited(None, fetch)
 
-    def limit(self, fetch: int, offset: int = 0) -> "Table":
+    def limit(self, fetch: int, offset: int = 0) -> Table:
         return self._limited(offset, fetch)
 
     # columns
-    def add_columns(self, *fields) -> "Table":
+    def add_columns(self, *fields) -> Table:
         items = self._expressions(fields, name_offset=len(self._names))
         for n in _item_names(items):
             if n in self._names:
@@ -291,13 +290,13 @@ class Table:
         query.set("expressions", [exp.Star()] + items)
         return self._new(query)
 
-    def add_or_replace_columns(self, *fields) -> "Table":
+    def add_or_replace_columns(self, *fields) -> Table:
         items = self._expressions(fields, name_offset=len(self._names))
         by_name = dict(zip(_item_names(items), items))
         kept = [by_name.pop(n) if n in by_name else _column(n) for n in self._names]
         return self._project(kept + list(by_name.values()))
 
-    def rename_columns(self, *fields) -> "Table":
+    def rename_columns(self, *fields) -> Table:
         renames = {}
         for f in self._expressions(fields, name_unnamed=False):
             if not (isinstance(f, exp.Alias) and isinstance(f.this, exp.Column)):
@@ -309,7 +308,7 @@ class Table:
         return self._project([exp.Alias(this=_column(n), alias=_identifier(renames[n])) if n in renames
                               else _column(n) for n in self._names])
 
-    def drop_columns(self, *fields) -> "Table":
+    def drop_columns(self, *fields) -> Table:
         dropped = set()
         for f in self._expressions(fields, name_unnamed=False):
             if not isinstance(f, exp.Column) or f.name not in self._names:
@@ -318,50 +317,50 @@ class Table:
             dropped.add(f.name)
         return self._project([_column(n) for n in self._names if n not in dropped])
 
-    def alias(self, field: str, *fields: str) -> "Table":
+    def alias(self, field: str, *fields: str) -> Table:
         names = [field, *fields]
         if len(names) > len(self._names):
             raise ValidationError(f"alias gives {len(names)} names to a table of {len(self._names)} columns")
         items = [exp.Alias(this=_column(old), alias=_identifier(new)) for old, new in zip(self._names, names)]
         return self._project(items + [_column(n) for n in self._names[len(names):]])
 
-    def _project(self, items: list[exp.Expression]) -> "Table":
+    def _project(self, items: list[exp.Expression]) -> Table:
         query = self._base_select()
         query.set("expressions", items)
         return self._new(query)
 
     # windows
-    def window(self, window: "GroupWindow") -> "GroupWindowedTable":
+    def window(self, window: GroupWindow) -> GroupWindowedTable:
         return GroupWindowedTable(self, window)
 
-    def over_window(self, *over_windows: "OverWindow") -> "OverWindowedTable":
+    def over_window(self, *over_windows: OverWindow) -> OverWindowedTable:
         return OverWindowedTable(self, over_windows)
 
     # row-based operations
-    def map(self, func: Expression) -> "Table":
+    def map(self, func: Expression) -> Table:
         """``map(f(col('a'), ...))``: one output row per input row; a ROW result becomes columns."""
         return _flatten_row(self, func, group_keys=None)
 
-    def flat_map(self, func: Expression) -> "Table":
+    def flat_map(self, func: Expression) -> Table:
         """``flat_map(udtf(...))``: the table function's rows, without the input columns."""
         node, names = self._table_function(func)
         joined = self._lateral(Expression(node, func.functions).alias(*names) if len(names) > 1
                                else Expression(node, func.functions).alias(names[0]), None, False)
         return joined._project([_column(n, "T") for n in names])
 
-    def aggregate(self, func: Expression) -> "AggregatedTable":
+    def aggregate(self, func: Expression) -> AggregatedTable:
         return AggregatedTable(self, (), func)
 
-    def flat_aggregate(self, func: Expression) -> "FlatAggregateTable":
+    def flat_aggregate(self, func: Expression) -> FlatAggregateTable:
         return FlatAggregateTable(self, (), func)
 
     # -- execution and inspection -----------------------------------------------------------------
-    def execute(self) -> "TableResult":
+    def execute(self) -> TableResult:
         from flowsql.planner.parser import statements as st
 
         return self._env.execute_statement(st.Query(query=self._query.copy(), sql=self._sql()))
 
-    def execute_insert(self, table_path_or_descriptor, overwrite: bool = False) -> "TableResult":
+    def execute_insert(self, table_path_or_descriptor, overwrite: bool = False) -> TableResult:
         from flowsql.planner.parser import statements as st
 
         path = self._env._sink_path(table_path_or_descriptor)
@@ -377,7 +376,7 @@ class Table:
     def print_explain(self, *extra_details) -> None:
         print(self.explain(*extra_details))
 
-    def get_schema(self) -> "TableSchema":
+    def get_schema(self) -> TableSchema:
         from flowsql.table.result import TableSchema
 
         return TableSchema(self._plan.names, self._plan.types)
@@ -442,10 +441,10 @@ class GroupedTable:
         query.set("group", exp.Group(expressions=self._key_nodes()))
         return table._new(query)
 
-    def aggregate(self, func: Expression) -> "AggregatedTable":
+    def aggregate(self, func: Expression) -> AggregatedTable:
         return AggregatedTable(self._table, self._keys, func)
 
-    def flat_aggregate(self, func: Expression) -> "FlatAggregateTable":
+    def flat_aggregate(self, func: Expression) -> FlatAggregateTable:
         return FlatAggregateTable(self._table, self._keys, func)
 
 
@@ -498,11 +497,11 @@ def _flatten_row(table: Table, func: Expression, group_keys: tuple | None) -> Ta
 class GroupWindowedTable:
     """``table.window(Tumble...alias('w'))``: must be grouped by the window alias next."""
 
-    def __init__(self, table: Table, window: "GroupWindow") -> None:
+    def __init__(self, table: Table, window: GroupWindow) -> None:
         self._table = table
         self._window = window
 
-    def group_by(self, *fields) -> "WindowGroupedTable":
+    def group_by(self, *fields) -> WindowGroupedTable:
         return WindowGroupedTable(self._table, self._window, fields)
 
 
@@ -514,7 +513,7 @@ class WindowGroupedTable:
     """Grouped by a group window and keys: ``select`` is the window aggregation, written as Flink's
     window TVF (``FROM TABLE(TUMBLE(...)) GROUP BY window_start, window_end, keys``)."""
 
-    def __init__(self, table: Table, window: "GroupWindow", keys: tuple) -> None:
+    def __init__(self, table: Table, window: GroupWindow, keys: tuple) -> None:
         self._table = table
         self._window = window
         self._keys = keys
@@ -547,7 +546,7 @@ def _window_properties(node: exp.Expression, alias: str) -> exp.Expression:
 class OverWindowedTable:
     """``table.over_window(Over...alias('w'))``: ``select`` may use ``agg.over(col('w'))``."""
 
-    def __init__(self, table: Table, windows: tuple["OverWindow", ...]) -> None:
+    def __init__(self, table: Table, windows: tuple[OverWindow, ...]) -> None:
         self._table = table
         self._windows = {w.alias_name: w for w in windows}
 
@@ -580,5 +579,12 @@ def _parse_items(text: str) -> list[exp.Expression]:
     return list(parse_statement(f"SELECT {text} FROM t").query.expressions)
 
 
-__all__ = ["Table", "GroupedTable", "GroupWindowedTable", "WindowGroupedTable", "OverWindowedTable",
-           "AggregatedTable", "FlatAggregateTable"]
+__all__ = [
+    "AggregatedTable",
+    "FlatAggregateTable",
+    "GroupWindowedTable",
+    "GroupedTable",
+    "OverWindowedTable",
+    "Table",
+    "WindowGroupedTable",
+]

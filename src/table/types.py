@@ -202,7 +202,7 @@ class Schema:
         self.primary_key = primary_key
 
     @staticmethod
-    def new_builder() -> "Schema.Builder":
+    def new_builder() -> Schema.Builder:
         return Schema.Builder()
 
     def column_sql(self) -> list[str]:
@@ -225,55 +225,55 @@ class Schema:
             self._watermark: tuple[str, str] | None = None
             self._primary_key: tuple[str, ...] | None = None
 
-        def from_schema(self, schema: "Schema") -> "Schema.Builder":
+        def from_schema(self, schema: Schema) -> Schema.Builder:
             self._columns += list(schema.columns)
             self._watermark = schema.watermark
             self._primary_key = schema.primary_key
             return self
 
-        def from_row_data_type(self, data_type: DataType) -> "Schema.Builder":
+        def from_row_data_type(self, data_type: DataType) -> Schema.Builder:
             for name, child in zip(data_type.field_names, data_type.children):
                 self.column(name, child)
             return self
 
-        def from_fields(self, names: list[str], types: list[DataType]) -> "Schema.Builder":
+        def from_fields(self, names: list[str], types: list[DataType]) -> Schema.Builder:
             for name, data_type in zip(names, types):
                 self.column(name, data_type)
             return self
 
-        def column(self, column_name: str, data_type: DataType | str) -> "Schema.Builder":
+        def column(self, column_name: str, data_type: DataType | str) -> Schema.Builder:
             self._columns.append(_Column(column_name, as_data_type(data_type)))
             return self
 
-        def column_by_expression(self, column_name: str, expr) -> "Schema.Builder":
+        def column_by_expression(self, column_name: str, expr) -> Schema.Builder:
             self._columns.append(_Column(column_name, expression=_sql_text(expr)))
             return self
 
         def column_by_metadata(self, column_name: str, data_type: DataType | str, metadata_key: str | None = None,
-                               is_virtual: bool = False) -> "Schema.Builder":
+                               is_virtual: bool = False) -> Schema.Builder:
             self._columns.append(_Column(column_name, as_data_type(data_type), metadata_key=metadata_key,
                                          metadata=True, virtual=is_virtual))
             return self
 
-        def with_comment(self, comment: str) -> "Schema.Builder":
+        def with_comment(self, comment: str) -> Schema.Builder:
             if self._columns:
                 from dataclasses import replace
 
                 self._columns[-1] = replace(self._columns[-1], comment=comment)
             return self
 
-        def watermark(self, column_name: str, watermark_expr) -> "Schema.Builder":
+        def watermark(self, column_name: str, watermark_expr) -> Schema.Builder:
             self._watermark = (column_name, _sql_text(watermark_expr))
             return self
 
-        def primary_key(self, *column_names: str) -> "Schema.Builder":
+        def primary_key(self, *column_names: str) -> Schema.Builder:
             self._primary_key = tuple(column_names)
             return self
 
-        def primary_key_named(self, constraint_name: str, *column_names: str) -> "Schema.Builder":
+        def primary_key_named(self, constraint_name: str, *column_names: str) -> Schema.Builder:
             return self.primary_key(*column_names)
 
-        def build(self) -> "Schema":
+        def build(self) -> Schema:
             return Schema(tuple(self._columns), self._watermark, self._primary_key)
 
 

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import functools
 import inspect
-from typing import Any, Callable
-
-from sqlglot import exp
+from collections.abc import Callable
+from typing import Any
 
 from flowsql.common.errors import ValidationError
 from flowsql.common.types import DataType
+from sqlglot import exp
 
 
 class FunctionContext:
@@ -239,16 +239,16 @@ def _decorator(cls: type, f, kwargs: dict) -> Any:
 def udf(f: Callable | ScalarFunction | None = None, input_types=None, result_type=None, deterministic=None,
         name=None, func_type: str = "general", udf_type=None):
     """``@udf(result_type=DataTypes.BIGINT())`` or ``udf(fn, result_type=..., func_type='pandas')``."""
-    kwargs = dict(input_types=input_types, result_type=result_type, func_type=udf_type or func_type,
-                  deterministic=deterministic, name=name)
+    kwargs = {"input_types": input_types, "result_type": result_type, "func_type": udf_type or func_type,
+                  "deterministic": deterministic, "name": name}
     return _decorator(UserDefinedFunctionWrapper, f, kwargs)
 
 
 def udtf(f: Callable | TableFunction | None = None, input_types=None, result_types=None, deterministic=None,
          name=None):
     """``@udtf(result_types=[DataTypes.STRING(), DataTypes.INT()])`` on a generator."""
-    kwargs = dict(input_types=input_types, result_type=list(result_types) if isinstance(
-        result_types, (list, tuple)) else [result_types], deterministic=deterministic, name=name)
+    kwargs = {"input_types": input_types, "result_type": list(result_types) if isinstance(
+        result_types, (list, tuple)) else [result_types], "deterministic": deterministic, "name": name}
     return _decorator(TableFunctionWrapper, f, kwargs)
 
 
@@ -256,14 +256,14 @@ def udaf(f: AggregateFunction | Callable | None = None, input_types=None, result
          accumulator_type=None, deterministic=None, name=None, func_type: str = "general"):
     """``udaf(MyAggregate(), result_type=..., accumulator_type=...)``, or ``func_type='pandas'`` on a
     function of Series returning a scalar."""
-    kwargs = dict(input_types=input_types, result_type=result_type, accumulator_type=accumulator_type,
-                  func_type=func_type, deterministic=deterministic, name=name)
+    kwargs = {"input_types": input_types, "result_type": result_type, "accumulator_type": accumulator_type,
+                  "func_type": func_type, "deterministic": deterministic, "name": name}
     return _decorator(AggregateFunctionWrapper, f, kwargs)
 
 
 def udtaf(f=None, input_types=None, result_type=None, accumulator_type=None, deterministic=None, name=None):
-    kwargs = dict(input_types=input_types, result_type=result_type, accumulator_type=accumulator_type,
-                  deterministic=deterministic, name=name)
+    kwargs = {"input_types": input_types, "result_type": result_type, "accumulator_type": accumulator_type,
+                  "deterministic": deterministic, "name": name}
     return _decorator(AggregateFunctionWrapper, f, kwargs)
 
 
@@ -290,5 +290,16 @@ def as_function(value) -> UserDefinedFunctionWrapper:
                           hint="decorate it with @udf(result_type=...) (or @udtf / @udaf)")
 
 
-__all__ = ["udf", "udtf", "udaf", "udtaf", "ScalarFunction", "TableFunction", "AggregateFunction",
-           "TableAggregateFunction", "FunctionContext", "UserDefinedFunction", "UserDefinedFunctionWrapper"]
+__all__ = [
+    "AggregateFunction",
+    "FunctionContext",
+    "ScalarFunction",
+    "TableAggregateFunction",
+    "TableFunction",
+    "UserDefinedFunction",
+    "UserDefinedFunctionWrapper",
+    "udaf",
+    "udf",
+    "udtaf",
+    "udtf",
+]

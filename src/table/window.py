@@ -8,9 +8,8 @@ aggregate that names it. Both are exactly what the equivalent SQL query writes.
 
 from __future__ import annotations
 
-from sqlglot import exp
-
 from flowsql.table.expressions import CURRENT_RANGE, CURRENT_ROW, UNBOUNDED_RANGE, Expression, _Bound
+from sqlglot import exp
 
 
 def _name_of(alias: Expression | str) -> str:
@@ -45,11 +44,11 @@ class _WindowBuilder:
         self._intervals = intervals
         self._time_field: Expression | None = None
 
-    def every(self, slide: Expression) -> "_WindowBuilder":
+    def every(self, slide: Expression) -> _WindowBuilder:
         self._intervals["slide"] = slide
         return self
 
-    def on(self, time_field: Expression | str) -> "_WindowBuilder":
+    def on(self, time_field: Expression | str) -> _WindowBuilder:
         from flowsql.table.expressions import col
 
         self._time_field = col(time_field) if isinstance(time_field, str) else time_field
@@ -146,17 +145,17 @@ class _OverBuilder:
         self._preceding: _Bound = UNBOUNDED_RANGE
         self._following: _Bound | None = None
 
-    def order_by(self, order_by: Expression | str) -> "_OverBuilder":
+    def order_by(self, order_by: Expression | str) -> _OverBuilder:
         from flowsql.table.expressions import col
 
         self._order_by = col(order_by) if isinstance(order_by, str) else order_by
         return self
 
-    def preceding(self, preceding: Expression) -> "_OverBuilder":
+    def preceding(self, preceding: Expression) -> _OverBuilder:
         self._preceding = _as_bound(preceding)
         return self
 
-    def following(self, following: Expression) -> "_OverBuilder":
+    def following(self, following: Expression) -> _OverBuilder:
         self._following = _as_bound(following)
         return self
 
@@ -185,5 +184,14 @@ class Over:
         return _OverBuilder([]).order_by(order_by)
 
 
-__all__ = ["Tumble", "Slide", "Session", "Over", "GroupWindow", "OverWindow", "TumbleWindow", "SlideWindow",
-           "SessionWindow"]
+__all__ = [
+    "GroupWindow",
+    "Over",
+    "OverWindow",
+    "Session",
+    "SessionWindow",
+    "Slide",
+    "SlideWindow",
+    "Tumble",
+    "TumbleWindow",
+]

@@ -23,11 +23,13 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import functools
 import math
 import random
 import re
 import zlib
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -388,26 +390,36 @@ def run_engine(case: Case, tmp: Path, streaming: bool, max_rows: int,
 
 # -- the oracle -------------------------------------------------------------------------------------
 
-def transpile(sql: str) -> list[str]:
-    """Candidate DuckDB spellings of a query: via our Flink dialect first, then Spark's and Hive's."""
-    candidates = []
-    try:
-        from flowsql.planner.parser import FlinkDialect
-        candidates.append(sqlglot.transpile(sql, read=FlinkDialect, write="duckdb")[0])
-    except Exception:
-        pass
-    for read in ("spark", "hive"):
+def transpile(sql: str) -> Iterator[str]:
+    """Candidate DuckDB spellings of a query, lazily: via our Flink dialect first, then Spark's and Hive's."""
+    from flowsql.planner.parser import FlinkDialect
+
+    seen = set()
+    for read in (FlinkDialect, "spark", "hive"):
         try:
-            candidates.append(sqlglot.transpile(sql, read=read, write="duckdb")[0])
+            candidate = sqlglot.transpile(sql, read=read, write="duckdb")[0]
         except Exception:
-            pass
-    return list(dict.fromkeys(candidates)) or [sql]
+            continue
+        if candidate not in seen:
+            seen.add(candidate)
+            yield candidate
+    if not seen:
+        yield sql
+
+
+@functools.lru_cache(maxsize=1)
+def _duckdb() -> duckdb.DuckDBPyConnection:
+    """One in-memory DuckDB for all oracle queries (opening one costs ~40 ms); tables come and go."""
+    con = duckdb.connect()
+    con.execute("SET threads = 1")
+    return con
 
 
 def run_oracle(case: Case) -> list[tuple]:
-    con = duckdb.connect()
+    con = _duckdb()
+    tables = referenced_tables(case) if case.oracle is None else list(case.tables.values())
     try:
-        for decl in referenced_tables(case) if case.oracle is None else case.tables.values():
+        for decl in tables:
             con.register(decl.name, arrow_table(decl))
         candidates = [case.oracle] if case.oracle is not None else transpile(case.sql)
         errors = []
@@ -420,7 +432,8 @@ def run_oracle(case: Case) -> list[tuple]:
             return [tuple(hashable(v) for v in row) for row in rows]
         raise AssertionError("DuckDB oracle failed (add an 'oracle' or 'expect' section):\n  " + "\n  ".join(errors))
     finally:
-        con.close()
+        for decl in tables:
+            con.unregister(decl.name)
 
 
 def expected_rows(case: Case, types: list[DataType]) -> list[tuple]:

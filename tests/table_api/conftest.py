@@ -1,5 +1,4 @@
 import pytest
-
 from flowsql.table import EnvironmentSettings, TableEnvironment
 
 

@@ -5,13 +5,10 @@ import json
 
 import pandas as pd
 import pytest
-
 from flowsql.table import DataTypes, EnvironmentSettings, Schema, TableDescriptor, TableEnvironment
-from flowsql.table.expressions import col, lit
+from flowsql.table.expressions import UNBOUNDED_RANGE, col, lit
 from flowsql.table.udf import udf, udtf
 from flowsql.table.window import Over, Tumble
-from flowsql.table.expressions import UNBOUNDED_RANGE
-
 
 
 def test_word_count_over_a_file(tmp_path, final_rows):
@@ -39,8 +36,7 @@ def test_word_count_with_a_table_function(tmp_path, final_rows):
 
     @udtf(result_types=[DataTypes.STRING()])
     def split(line: str):
-        for s in line.split():
-            yield s
+        yield from line.split()
 
     counts = (t_env.from_path("source").flat_map(split(col("line"))).alias("word")
               .group_by(col("word")).select(col("word"), lit(1).count.alias("count")))

@@ -2,7 +2,6 @@
 the Table API builds the AST the SQL parses to)."""
 
 import pytest
-
 from flowsql.planner.logical import explain_tree
 from flowsql.table import DataTypes, EnvironmentSettings, Schema, TableDescriptor, TableEnvironment
 from flowsql.table.expressions import UNBOUNDED_RANGE, col, lit, row_interval

@@ -1,7 +1,6 @@
 """One test per Table method, run in batch and streaming mode."""
 
 import pytest
-
 from flowsql.common.errors import ValidationError
 from flowsql.table.expressions import col, lit
 
@@ -81,7 +80,7 @@ def test_set_operations(env, final_rows):
 
 def test_order_by_limit_offset_fetch(batch_env):
     t = batch_env.from_elements([(3,), (1,), (2,), (5,), (4,)], ["x"])
-    values = lambda table: [r[0] for r in table.execute().collect()]  # noqa: E731
+    values = lambda table: [r[0] for r in table.execute().collect()]
     assert values(t.order_by(col("x").desc).limit(2)) == [5, 4]
     assert values(t.order_by(col("x")).offset(1).fetch(2)) == [2, 3]
     assert values(t.order_by(col("x").asc()).limit(2, 3)) == [4, 5]

@@ -370,6 +370,10 @@ def make_accumulator(call: AggregateCall, arg_types: list[DataType], state: Keye
                      input_insert_only: bool, connection) -> Accumulator:
     fn = call.function
     args = (call, arg_types, state.values, slot)
+    if fn.startswith("$udaf:"):  # a Python aggregate function (flowsql.exec.operators.python_aggregate)
+        from flowsql.exec.operators.python_aggregate import PythonAggregateAccumulator
+
+        return PythonAggregateAccumulator(*args)
     if call.distinct and fn not in ("MIN", "MAX"):
         return MultisetAccumulator(*args, connection)
     if fn == "COUNT":

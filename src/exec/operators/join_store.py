@@ -5,10 +5,9 @@ unmatched rows an outer, semi or anti join emits, the number of matching rows on
 Entries live in sorted runs that merge like a binary counter (as ``KeyIndex`` does), so appending
 costs amortized O(log n) per row and probing a batch is a few ``searchsorted`` calls per run.
 
-While a side has only seen inserts, every row is its own entry and nothing else is indexed. The
-first retraction builds an index from row content to entry (over every column), folding equal
-rows into one entry; from then on multiplicities count up and down. An entry whose multiplicity
-reaches zero stays (never matched) until the same row comes back.
+Every inserted row is its own entry (multiplicity 1). A retraction finds a live entry with the same
+join key and equal columns among the key's entries (so no index over whole rows is needed) and
+sets its multiplicity to 0; dead entries are skipped by probes (compaction is future work).
 """
 
 from __future__ import annotations
@@ -18,8 +17,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from flowsql.exec.state.backend import ValueArrays
+
+_NULL_KEY = -1  # the key of rows with a NULL join key: stored (to be retracted), never matched
 
 
 @dataclass
@@ -39,9 +41,6 @@ class JoinSideStore:
         self.entries.define("count", np.int64, 0)
         self.entries.define("matches", np.int64, 0)
         self.size = 0
-        self.row_index = None  # KeyIndex over every column, once a retraction arrived
-        self.rows = ValueArrays()  # row id -> entry
-        self.rows.define("entry", np.int64, -1)
 
     # -- reading ------------------------------------------------------------------------
     @property
@@ -55,11 +54,11 @@ class JoinSideStore:
     def live_rows(self) -> int:
         return int(self.count[: self.size].sum())
 
-    def probe(self, keys: np.ndarray) -> list[tuple[_Run, np.ndarray, np.ndarray]]:
+    def probe(self, keys: np.ndarray, include_null_keys: bool = False) -> list[tuple[_Run, np.ndarray, np.ndarray]]:
         """Live entries with each probe key: per run, (probe row index, local position) pairs.
-        Keys < 0 (NULL) match nothing."""
+        Keys < 0 (NULL) match nothing, unless ``include_null_keys`` (to find a row to retract)."""
         out = []
-        valid = keys >= 0
+        valid = keys >= 0 if not include_null_keys else np.ones(len(keys), dtype=bool)
         count = self.count
         for run in self.runs:
             lo = np.searchsorted(run.keys_sorted, keys, "left")
@@ -99,41 +98,56 @@ class JoinSideStore:
     # -- writing ------------------------------------------------------------------------
     def add(self, table: pa.Table, keys: np.ndarray, signs: np.ndarray,
             matches: np.ndarray | None) -> None:
-        """Apply a batch of this side's changes. ``matches`` (per row) is the current number of
-        matching rows on the other side, for sides that track it."""
-        if self.row_index is None and (signs > 0).all():
-            first = self._append(table, keys)
+        """Apply a batch of this side's changes: inserts become entries, each retraction removes
+        one live entry holding an equal row (a retraction of a row never seen is ignored).
+        ``matches`` (per row) is the current number of matching rows on the other side, for sides
+        that track it."""
+        inserts = np.flatnonzero(signs > 0)
+        if len(inserts):
+            rows = table if len(inserts) == table.num_rows else table.take(pa.array(inserts, pa.int64()))
+            first = self._append(rows, keys[inserts])
             self.count[first: self.size] = 1
             if matches is not None:
-                self.matches[first: self.size] = matches
+                self.matches[first: self.size] = matches[inserts]
+        retractions = np.flatnonzero(signs < 0)
+        if len(retractions):
+            self._retract(table.take(pa.array(retractions, pa.int64())), keys[retractions])
+
+    def _retract(self, rows: pa.Table, keys: np.ndarray) -> None:
+        """Find, per retracted row, a live entry with the same key and equal columns; equal
+        retracted rows take distinct entries (the k-th such row the k-th candidate)."""
+        found = self.probe(np.where(keys < 0, _NULL_KEY, keys), include_null_keys=True)
+        if not found:
             return
-        self._ensure_row_index()
-        row_ids = self.row_index.lookup(list(table.columns))
-        self.rows.ensure(self.row_index.size)
-        entry_of_row = self.rows["entry"]
-        entries = entry_of_row[row_ids]
-        new = entries < 0
-        if new.any():
-            codes, uniques = pd.factorize(row_ids[new])
-            first_rows = np.empty(len(uniques), dtype=np.int64)
-            positions = np.flatnonzero(new)
-            first_rows[codes[::-1]] = positions[::-1]
-            start = self._append(table.take(pa.array(first_rows, pa.int64())), keys[first_rows])
-            entry_of_row = self.rows["entry"]
-            entry_of_row[uniques] = np.arange(start, self.size, dtype=np.int64)
-            entries = entry_of_row[row_ids]
-        count = self.count
-        np.add.at(count, entries, signs)
-        np.maximum(count, 0, out=count)  # a retraction of a row never seen is ignored
-        if matches is not None:
-            self.matches[entries] = matches
+        probe_rows = np.concatenate([p for _, p, _ in found])
+        entries = np.concatenate([run.base + local for run, _, local in found])
+        candidates = self.take(entries)
+        mine = rows.take(pa.array(probe_rows, pa.int64()))
+        equal = np.ones(len(entries), dtype=bool)
+        for a, b in zip(mine.columns, candidates.columns):
+            same = pc.equal(a, b).fill_null(False).to_numpy(zero_copy_only=False)
+            both_null = (pc.is_null(a).to_numpy(zero_copy_only=False) & pc.is_null(b).to_numpy(zero_copy_only=False))
+            equal &= same | both_null
+        probe_rows, entries = probe_rows[equal], entries[equal]
+        if not len(entries):
+            return
+        order = np.lexsort((entries, probe_rows))
+        probe_rows, entries = probe_rows[order], entries[order]
+        # Equal rows have equal candidate lists, so the first candidate names the group of equal rows.
+        starts = np.flatnonzero(np.r_[True, probe_rows[1:] != probe_rows[:-1]])
+        lengths = np.diff(np.r_[starts, len(probe_rows)])
+        first_candidate = entries[starts]
+        rank = pd.Series(first_candidate).groupby(first_candidate).cumcount().to_numpy()
+        ok = rank < lengths
+        chosen = entries[starts[ok] + rank[ok]]
+        self.count[chosen] = 0
 
     def _append(self, table: pa.Table, keys: np.ndarray) -> int:
         start = self.size
         n = table.num_rows
         self.entries.ensure(start + n)
         self.size = start + n
-        self.entries["key"][start: self.size] = keys
+        self.entries["key"][start: self.size] = np.where(keys < 0, _NULL_KEY, keys)
         order = np.argsort(keys, kind="stable")
         self.runs.append(_Run(table.combine_chunks(), keys[order], order, start))
         while len(self.runs) > 1 and self.runs[-1].table.num_rows * 2 >= self.runs[-2].table.num_rows:
@@ -144,25 +158,3 @@ class JoinSideStore:
             self.runs.append(_Run(table, merged_keys[order], order, older.base))
         return start
 
-    def _ensure_row_index(self) -> None:
-        if self.row_index is not None:
-            return
-        from flowsql.exec.state.key_index import KeyIndex
-
-        self.row_index = KeyIndex(len(self.schema))
-        if not self.size:
-            return
-        table = pa.concat_tables([r.table for r in self.runs])
-        row_ids = self.row_index.lookup(list(table.columns))
-        self.rows.ensure(self.row_index.size)
-        # Fold equal rows into the first entry holding them.
-        codes, uniques = pd.factorize(row_ids)
-        first = np.empty(len(uniques), dtype=np.int64)
-        positions = np.arange(len(row_ids), dtype=np.int64)
-        first[codes[::-1]] = positions[::-1]
-        canonical = first[codes]
-        count = self.count
-        totals = np.bincount(canonical, weights=count[: self.size], minlength=self.size).astype(np.int64)
-        count[: self.size] = 0
-        count[first] = totals[first]
-        self.rows["entry"][uniques] = first

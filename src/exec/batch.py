@@ -167,6 +167,11 @@ def window_call_sql(call, over: str) -> str:
 
 
 def aggregate_sql(call: AggregateCall) -> str:
+    if call.function.startswith("$udaf:"):
+        from flowsql.common.errors import PlanningError
+
+        raise PlanningError("Python aggregate functions run in streaming mode only",
+                            hint="SET 'execution.runtime-mode' = 'streaming' for this query")
     args = [f"_{a}" for a in call.args]
     distinct = "DISTINCT " if call.distinct else ""
     fn = call.function

@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pyarrow as pa
 
@@ -202,10 +202,3 @@ class Job:
         if self.status.error is not None:
             raise self.status.error
 
-
-@dataclass
-class JobRegistry:
-    jobs: dict[str, Job] = field(default_factory=dict)
-
-    def add(self, job: Job) -> None:
-        self.jobs[job.job_id] = job

@@ -17,12 +17,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlglot import exp
-
 from flowsql.planner.expr_binder import ExpressionBinder, Scope, error
 from flowsql.planner.expressions import Literal
 from flowsql.planner.logical import WindowSpec, WindowTableFunctionScan
 from flowsql.planner.parser.dialect import WindowTableFunction
+from sqlglot import exp
 
 _ARGUMENTS = {  # the interval arguments of each TVF, named as Flink's docs name them, in order
     "TUMBLE": ("size", "offset"),
@@ -89,7 +88,7 @@ def _interval_ms(value: exp.Expression, kind: str, arg: str, position: int) -> i
             bound.value, dt.timedelta):
         found = "a year-month interval" if bound.type.name == "INTERVAL_YEAR_MONTH" else bound.type.sql(False)
         raise error(f"argument {position} ({arg}) of {kind} must be a day-time interval literal, found {found}",
-                    value, hint=f"write it like INTERVAL '10' MINUTE")
+                    value, hint="write it like INTERVAL '10' MINUTE")
     return int(bound.value / dt.timedelta(milliseconds=1))
 
 

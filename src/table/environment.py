@@ -10,7 +10,7 @@ from flowsql.catalog import CatalogManager
 from flowsql.common.config import Config
 from flowsql.common.errors import FlowSqlError
 from flowsql.common.types import DataType
-from flowsql.exec.job import Job, JobRegistry
+from flowsql.exec.job_registry import JobRegistry
 from flowsql.planner.parser import statements as st
 from flowsql.table.environment_api import TableApiMixin, is_hidden_name
 from flowsql.table.result import ResultKind, TableResult
@@ -160,7 +160,7 @@ class TableEnvironment(TableApiMixin):
 
         return QueryBinder(self.catalog).bind_table_name(parts, None).names
 
-    def list_jobs(self) -> list[Job]:
+    def list_jobs(self) -> list:
         return list(self.jobs.jobs.values())
 
 

@@ -27,6 +27,7 @@ import functools
 import math
 import random
 import re
+import threading
 import zlib
 from collections import Counter
 from collections.abc import Iterator
@@ -372,8 +373,8 @@ def materialize(result, ordered: bool) -> list[tuple]:
     return rows
 
 
-def run_engine(case: Case, tmp: Path, streaming: bool, max_rows: int,
-               rng: random.Random | None) -> tuple[list[tuple], list[DataType]]:
+def start_engine(case: Case, tmp: Path, streaming: bool, max_rows: int, rng: random.Random | None):
+    """Declare the tables over freshly written files and plan the query; the job runs when consumed."""
     settings = EnvironmentSettings.in_streaming_mode() if streaming else EnvironmentSettings.in_batch_mode()
     env = TableEnvironment.create(settings)
     env.get_config().set("flowsql.exec.batch.max-rows", str(max_rows))
@@ -383,9 +384,13 @@ def run_engine(case: Case, tmp: Path, streaming: bool, max_rows: int,
         env.execute_sql(
             f"CREATE TABLE `{decl.name}` ({decl.columns_sql}) WITH ('connector' = 'filesystem', "
             f"'path' = '{directory}', 'format' = 'csv', 'csv.null-literal' = '{NULL_LITERAL}')")
-    result = env.execute_sql(case.sql)
-    types = result.get_table_schema().get_field_data_types()
-    return materialize(result, case.ordered), types
+    return env.execute_sql(case.sql)
+
+
+def run_engine(case: Case, tmp: Path, streaming: bool, max_rows: int,
+               rng: random.Random | None) -> tuple[list[tuple], list[DataType]]:
+    result = start_engine(case, tmp, streaming, max_rows, rng)
+    return materialize(result, case.ordered), result.get_table_schema().get_field_data_types()
 
 
 # -- the oracle -------------------------------------------------------------------------------------
@@ -496,20 +501,46 @@ def check_case(case: Case, tmp: Path) -> None:
             reference = run_oracle(case)
         except AssertionError as e:
             failures.append(str(e))
+    # Plan every run here, then consume the streaming jobs on threads of their own: a job's end is
+    # noticed by polling, and waiting for all of them at once keeps the suite fast.
+    planned = []
     for index, (label, streaming, max_rows, rng) in enumerate(runs(case)):
         try:
-            actual, types = run_engine(case, tmp / f"run{index}", streaming, max_rows, rng)
-        except ChangelogError as e:
-            failures.append(f"[{label}] bad changelog: {e}")
-            continue
+            planned.append((label, start_engine(case, tmp / f"run{index}", streaming, max_rows, rng)))
         except Exception as e:
             failures.append(f"[{label}] failed: {type(e).__name__}: {e}")
+    outcomes: dict[str, object] = {}
+
+    def consume(label: str, result) -> None:
+        try:
+            outcomes[label] = materialize(result, case.ordered)
+        except ChangelogError as e:
+            outcomes[label] = f"[{label}] bad changelog: {e}"
+        except Exception as e:
+            outcomes[label] = f"[{label}] failed: {type(e).__name__}: {e}"
+
+    threads = [threading.Thread(target=consume, args=run) for run in planned[1:]]
+    for thread in threads:
+        thread.start()
+    if planned:
+        consume(*planned[0])
+    if case.expect is None:
+        try:
+            reference = run_oracle(case)
+        except AssertionError as e:
+            failures.append(str(e))
+    for thread in threads:
+        thread.join(timeout=120)
+    for label, result in planned:
+        outcome = outcomes.get(label, f"[{label}] did not finish within 120 s")
+        if isinstance(outcome, str):
+            failures.append(outcome)
             continue
         if case.expect is not None and reference is None:
-            reference = expected_rows(case, types)
+            reference = expected_rows(case, result.get_table_schema().get_field_data_types())
         if reference is None:
             continue
-        diff = compare(actual, reference, case.ordered)
+        diff = compare(outcome, reference, case.ordered)
         if diff:
             failures.append(f"[{label}] {diff}")
     if failures:

@@ -140,7 +140,6 @@ def test_windowed_aggregation_with_tumble(tmp_path, final_rows):
                    ("b", "2024-01-01 10:00:00", "2024-01-01 10:10:00", 2)]
 
 
-@pytest.mark.xfail(reason="OVER aggregation has no runtime operator yet (over_aggregate)", strict=False)
 def test_over_window_running_sum(tmp_path, final_rows):
     t_env = TableEnvironment.create(EnvironmentSettings.in_streaming_mode())
     events = _events(t_env, tmp_path)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from flowsql.common.errors import FlowSqlError, PlanningError, ValidationError
 from flowsql.table import EnvironmentSettings, TableEnvironment
 

@@ -8,7 +8,6 @@ import random
 
 import duckdb
 import pytest
-
 from window_helpers import make_env, rows, write_events
 
 TUMBLE = "TABLE(TUMBLE(TABLE t, DESCRIPTOR(ts), INTERVAL '5' SECOND))"

@@ -121,6 +121,10 @@ def _distinct_with_first_row(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _rows_differ(old: list, new: list, n: int) -> np.ndarray:
     differ = np.zeros(n, dtype=bool)
     for a, b in zip(old, new):
+        if pa.types.is_nested(a.type):
+            # no comparison kernel for ROW/ARRAY/MAP results: compare the (few) touched groups' values
+            differ |= np.array([x != y for x, y in zip(a.to_pylist(), b.to_pylist())], dtype=bool)
+            continue
         a_null = pc.is_null(a).to_numpy(zero_copy_only=False)
         b_null = pc.is_null(b).to_numpy(zero_copy_only=False)
         ne = pc.not_equal(a, b).fill_null(False).to_numpy(zero_copy_only=False)

@@ -16,7 +16,6 @@ import datetime as dt
 
 import numpy as np
 import pyarrow as pa
-
 from flowsql.common.changes import ChangeBatch
 from flowsql.common.errors import ExecutionError
 from flowsql.exec.batch import frame_sql, window_call_sql

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
-
 from flowsql.common.errors import ExecutionError
 from flowsql.exec.operators.accumulators import Accumulator, BatchInput
 from flowsql.exec.python_udf import lookup
@@ -75,9 +74,9 @@ class PythonAggregateAccumulator(Accumulator):
     def _call(self, method, *args):
         try:
             return method(*args)
-        except Exception as e:  # noqa: BLE001 -- any error of user code fails the job, reported
+        except Exception as e:
             raise ExecutionError(f"Python aggregate function '{self.function.name}' failed in "
                                  f"{getattr(method, '__name__', 'call')}: {type(e).__name__}: {e}") from e
 
 
-__all__ = ["PythonAggregateAccumulator", "is_python_aggregate", "AGGREGATE_PREFIX"]
+__all__ = ["AGGREGATE_PREFIX", "PythonAggregateAccumulator", "is_python_aggregate"]

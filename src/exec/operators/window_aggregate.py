@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
-
 from flowsql.exec.operators.window_buffer import WindowOperator, ms_array, numbered
 from flowsql.exec.window_batch import aggregate_select
 

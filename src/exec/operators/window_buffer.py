@@ -12,7 +12,6 @@ from __future__ import annotations
 import duckdb
 import numpy as np
 import pyarrow as pa
-
 from flowsql.common.changes import ChangeBatch
 from flowsql.common.errors import ExecutionError
 from flowsql.exec.expression import conform

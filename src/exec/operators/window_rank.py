@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
-
 from flowsql.exec.operators.window_buffer import WindowOperator
 from flowsql.exec.window_batch import rank_select
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
-
 from flowsql.common.changes import ChangeBatch
 from flowsql.exec.operator import Operator
 from flowsql.exec.operators.window_buffer import epoch_ms, ms_array

@@ -6,14 +6,13 @@ import sys
 import tempfile
 from pathlib import Path
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from golden.harness import Case, TableDecl, compare, run_engine, run_oracle  # noqa: E402
-from flowsql.common.types import parse_type  # noqa: E402
+from flowsql.common.types import parse_type
+from golden.harness import Case, TableDecl, compare, run_engine, run_oracle
 
 KEYS = st.sampled_from(["a", "b", "c", "", None])
 VALUES = st.one_of(st.none(), st.integers(min_value=-5, max_value=5))

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
-import pyarrow as pa
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 from flowsql.common.errors import ValidationError
 
@@ -110,7 +112,7 @@ class DataType:
         return n
 
     # -- physical mappings ---------------------------------------------------------------
-    def to_arrow(self) -> pa.DataType:
+    def to_arrow(self) -> "pa.DataType":
         return to_arrow(self)
 
     def to_duckdb(self) -> str:
@@ -233,7 +235,9 @@ def _time_unit(precision: int | None) -> str:
     return "s" if p == 0 else "ms" if p <= 3 else "us" if p <= 6 else "ns"
 
 
-def to_arrow(t: DataType) -> pa.DataType:
+def to_arrow(t: DataType) -> "pa.DataType":
+    import pyarrow as pa  # loaded on first use: declaring types must not cost Arrow's start-up
+
     n = t.name
     simple = {
         "BOOLEAN": pa.bool_(), "TINYINT": pa.int8(), "SMALLINT": pa.int16(), "INT": pa.int32(),
@@ -261,8 +265,10 @@ def to_arrow(t: DataType) -> pa.DataType:
     raise ValidationError(f"type {t} has no Arrow mapping")
 
 
-def from_arrow(a: pa.DataType, nullable: bool = True) -> DataType:
+def from_arrow(a: "pa.DataType", nullable: bool = True) -> DataType:
     """The Flink type for an Arrow type (used for from_arrow / from_pandas and Parquet schemas)."""
+    import pyarrow as pa
+
     if pa.types.is_boolean(a):
         return BOOLEAN(nullable)
     if pa.types.is_int8(a) or pa.types.is_uint8(a):

@@ -392,25 +392,29 @@ class QueryBinder:
                 return [e.this]
             return [e]
 
-        plain = [index(e) for e in group.expressions]
-        combos: list[list[tuple[int, ...]]] = [[tuple(plain)]]
-        for gs in group.args.get("grouping_sets") or []:
-            sets = []
-            for s in gs.expressions:
-                if isinstance(s, exp.Tuple):
-                    sets.append(tuple(index(e) for e in s.expressions))
-                else:
-                    sets.append(tuple(index(e) for e in as_list(s)))
-            combos.append(sets)
-        for rollup in group.args.get("rollup") or []:
-            cols = [index(e) for e in rollup.expressions]
-            combos.append([tuple(cols[:i]) for i in range(len(cols), -1, -1)])
-        for cube in group.args.get("cube") or []:
-            cols = [index(e) for e in cube.expressions]
-            subsets = []
-            for mask in range(2 ** len(cols) - 1, -1, -1):
-                subsets.append(tuple(c for j, c in enumerate(cols) if mask & (1 << (len(cols) - 1 - j))))
-            combos.append(subsets)
+        plain: list[int] = []
+        combos: list[list[tuple[int, ...]]] = []
+        # sqlglot puts GROUPING SETS / ROLLUP / CUBE among the GROUP BY expressions (older versions
+        # kept them in separate args: read both).
+        items = list(group.expressions) + list(group.args.get("grouping_sets") or []) + list(
+            group.args.get("rollup") or []) + list(group.args.get("cube") or [])
+        for item in items:
+            if isinstance(item, exp.GroupingSets):
+                sets = []
+                for s in item.expressions:
+                    members = s.expressions if isinstance(s, exp.Tuple) else as_list(s)
+                    sets.append(tuple(index(e) for e in members))
+                combos.append(sets)
+            elif isinstance(item, exp.Rollup):
+                cols = [index(e) for e in item.expressions]
+                combos.append([tuple(cols[:i]) for i in range(len(cols), -1, -1)])
+            elif isinstance(item, exp.Cube):
+                cols = [index(e) for e in item.expressions]
+                combos.append([tuple(c for j, c in enumerate(cols) if mask & (1 << (len(cols) - 1 - j)))
+                               for mask in range(2 ** len(cols) - 1, -1, -1)])
+            else:
+                plain.append(index(item))
+        combos.insert(0, [tuple(plain)])
         result: list[tuple[int, ...]] = [()]
         for options in combos:
             result = [tuple(sorted(set(a) | set(b))) for a in result for b in options]

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pyarrow as pa
 import pytest
-from conftest import CONNECTION
+from function_eval import CONNECTION
 from flowsql.common.errors import ExecutionError
 from flowsql.common.types import (
     BIGINT,

@@ -1,7 +1,7 @@
 """Array and map functions: values, Flink types and NULL handling."""
 
 import pytest
-from conftest import Col, assert_case, case_id, evaluate, lit
+from function_eval import Col, assert_case, case_id, evaluate, lit
 from flowsql.common.types import ARRAY, BOOLEAN, INT, MAP, STRING
 
 AI = ARRAY(INT())

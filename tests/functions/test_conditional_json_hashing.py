@@ -3,7 +3,7 @@
 from decimal import Decimal
 
 import pytest
-from conftest import Col, assert_case, call, case_id, evaluate, lit
+from function_eval import Col, assert_case, call, case_id, evaluate, lit
 from flowsql.common.types import BOOLEAN, BYTES, DECIMAL, DOUBLE, INT, NULL, STRING
 
 S = STRING()

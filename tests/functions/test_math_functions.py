@@ -4,7 +4,7 @@ import math
 from decimal import Decimal
 
 import pytest
-from conftest import Col, assert_case, case_id, lit
+from function_eval import Col, assert_case, case_id, lit
 from flowsql.common.types import BIGINT, DECIMAL, DOUBLE, FLOAT, INT, STRING, TINYINT
 
 D = DOUBLE()

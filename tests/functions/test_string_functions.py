@@ -1,7 +1,7 @@
 """String functions: values and Flink types over literal and column inputs, and NULL propagation."""
 
 import pytest
-from conftest import Col, assert_case, case_id, lit
+from function_eval import Col, assert_case, case_id, lit
 from flowsql.common.types import BOOLEAN, BYTES, DOUBLE, INT, NULL, STRING
 
 S = STRING()

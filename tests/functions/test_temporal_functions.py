@@ -3,7 +3,7 @@
 import datetime as dt
 
 import pytest
-from conftest import Col, assert_case, case_id, evaluate, lit
+from function_eval import Col, assert_case, case_id, evaluate, lit
 from flowsql.common.types import BIGINT, DATE, INT, STRING, TIME, TIMESTAMP, TIMESTAMP_LTZ
 
 S = STRING()

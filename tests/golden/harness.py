@@ -172,7 +172,7 @@ def parse_file(path: Path) -> list[Case]:
                 col_name, _, type_text = spec.partition(" ")
                 try:
                     columns.append((col_name.strip("`"), parse_type(type_text.strip())))
-                except Exception as e:
+                except FlowSqlError as e:
                     raise GoldenFormatError(f"{where}: bad type '{type_text}': {e}") from None
             rows = []
             for offset, row_line in enumerate(record[1:], 1):
@@ -403,7 +403,7 @@ def transpile(sql: str) -> Iterator[str]:
     for read in (FlinkDialect, "spark", "hive"):
         try:
             candidate = sqlglot.transpile(sql, read=read, write="duckdb")[0]
-        except Exception:
+        except (sqlglot.errors.SqlglotError, FlowSqlError):
             continue
         if candidate not in seen:
             seen.add(candidate)
@@ -487,7 +487,7 @@ def check_case(case: Case, tmp: Path) -> None:
                     failures.append(f"[{label}] error at {e.line}:{e.column}, expected at "
                                     f"{case.error_at[0]}:{case.error_at[1]}: {e}")
                 continue
-            except Exception as e:
+            except Exception as e:  # noqa: BLE001 - whatever the engine raises fails the case
                 failures.append(f"[{label}] not a FlowSqlError: {type(e).__name__}: {e}")
                 continue
             failures.append(f"[{label}] expected an error containing '{case.error}', the query succeeded")
@@ -507,7 +507,7 @@ def check_case(case: Case, tmp: Path) -> None:
     for index, (label, streaming, max_rows, rng) in enumerate(runs(case)):
         try:
             planned.append((label, start_engine(case, tmp / f"run{index}", streaming, max_rows, rng)))
-        except Exception as e:
+        except Exception as e:  # noqa: BLE001 - whatever the engine raises fails the case
             failures.append(f"[{label}] failed: {type(e).__name__}: {e}")
     outcomes: dict[str, object] = {}
 
@@ -516,7 +516,7 @@ def check_case(case: Case, tmp: Path) -> None:
             outcomes[label] = materialize(result, case.ordered)
         except ChangelogError as e:
             outcomes[label] = f"[{label}] bad changelog: {e}"
-        except Exception as e:
+        except Exception as e:  # noqa: BLE001 - whatever the engine raises fails the case
             outcomes[label] = f"[{label}] failed: {type(e).__name__}: {e}"
 
     threads = [threading.Thread(target=consume, args=run) for run in planned[1:]]

@@ -16,69 +16,69 @@ TUMBLE = "TABLE(TUMBLE(TABLE t, DESCRIPTOR(ts), INTERVAL '5' SECOND))"
 CASES = {
     "tumble": (
         f"SELECT k, window_start, window_end, SUM(v), COUNT(*) FROM {TUMBLE} GROUP BY k, window_start, window_end",
-        "SELECT k, time_bucket(INTERVAL 5 SECOND, ts) AS s, s + INTERVAL 5 SECOND, SUM(v)::INT, COUNT(*) "
-        "FROM e GROUP BY ALL"),
+        ("SELECT k, time_bucket(INTERVAL 5 SECOND, ts) AS s, s + INTERVAL 5 SECOND, SUM(v)::INT, COUNT(*) "
+        "FROM e GROUP BY ALL")),
     "tumble_offset": (
-        "SELECT window_start, window_end, MAX(v), MIN(v) FROM TABLE(TUMBLE(TABLE t, DESCRIPTOR(ts), "
-        "INTERVAL '10' SECOND, INTERVAL '3' SECOND)) GROUP BY window_start, window_end",
-        "SELECT time_bucket(INTERVAL 10 SECOND, ts, TIMESTAMP '1970-01-01 00:00:03') AS s, "
-        "s + INTERVAL 10 SECOND, MAX(v), MIN(v) FROM e GROUP BY ALL"),
+        ("SELECT window_start, window_end, MAX(v), MIN(v) FROM TABLE(TUMBLE(TABLE t, DESCRIPTOR(ts), "
+        "INTERVAL '10' SECOND, INTERVAL '3' SECOND)) GROUP BY window_start, window_end"),
+        ("SELECT time_bucket(INTERVAL 10 SECOND, ts, TIMESTAMP '1970-01-01 00:00:03') AS s, "
+        "s + INTERVAL 10 SECOND, MAX(v), MIN(v) FROM e GROUP BY ALL")),
     "hop": (
-        "SELECT k, window_start, window_end, COUNT(*), AVG(v) FROM TABLE(HOP(TABLE t, DESCRIPTOR(ts), "
-        "INTERVAL '2' SECOND, INTERVAL '6' SECOND)) GROUP BY k, window_start, window_end",
-        "SELECT k, time_bucket(INTERVAL 2 SECOND, ts) - i * INTERVAL 2 SECOND AS s, s + INTERVAL 6 SECOND, "
-        "COUNT(*), trunc(AVG(v))::INT FROM e, range(3) r(i) GROUP BY ALL"),
+        ("SELECT k, window_start, window_end, COUNT(*), AVG(v) FROM TABLE(HOP(TABLE t, DESCRIPTOR(ts), "
+        "INTERVAL '2' SECOND, INTERVAL '6' SECOND)) GROUP BY k, window_start, window_end"),
+        ("SELECT k, time_bucket(INTERVAL 2 SECOND, ts) - i * INTERVAL 2 SECOND AS s, s + INTERVAL 6 SECOND, "
+        "COUNT(*), trunc(AVG(v))::INT FROM e, range(3) r(i) GROUP BY ALL")),
     "cumulate": (
-        "SELECT window_start, window_end, SUM(v) FROM TABLE(CUMULATE(TABLE t, DESCRIPTOR(ts), "
-        "INTERVAL '2' SECOND, INTERVAL '8' SECOND)) GROUP BY window_start, window_end",
-        "SELECT time_bucket(INTERVAL 8 SECOND, ts) AS s, s + (i + 1) * INTERVAL 2 SECOND AS en, SUM(v)::INT "
-        "FROM e, range(4) r(i) WHERE en > ts GROUP BY ALL"),
+        ("SELECT window_start, window_end, SUM(v) FROM TABLE(CUMULATE(TABLE t, DESCRIPTOR(ts), "
+        "INTERVAL '2' SECOND, INTERVAL '8' SECOND)) GROUP BY window_start, window_end"),
+        ("SELECT time_bucket(INTERVAL 8 SECOND, ts) AS s, s + (i + 1) * INTERVAL 2 SECOND AS en, SUM(v)::INT "
+        "FROM e, range(4) r(i) WHERE en > ts GROUP BY ALL")),
     "session": (
-        "SELECT k, window_start, window_end, COUNT(*), SUM(v) FROM TABLE(SESSION(TABLE t PARTITION BY k, "
-        "DESCRIPTOR(ts), INTERVAL '2' SECOND)) GROUP BY k, window_start, window_end", None),
+        ("SELECT k, window_start, window_end, COUNT(*), SUM(v) FROM TABLE(SESSION(TABLE t PARTITION BY k, "
+        "DESCRIPTOR(ts), INTERVAL '2' SECOND)) GROUP BY k, window_start, window_end"), None),
     "session_global": (
-        "SELECT window_start, window_end, COUNT(*) FROM TABLE(SESSION(TABLE t, DESCRIPTOR(ts), "
-        "INTERVAL '600' MILLISECOND)) GROUP BY window_start, window_end", None),
+        ("SELECT window_start, window_end, COUNT(*) FROM TABLE(SESSION(TABLE t, DESCRIPTOR(ts), "
+        "INTERVAL '600' MILLISECOND)) GROUP BY window_start, window_end"), None),
     "legacy_tumble": (
-        "SELECT k, TUMBLE_START(ts, INTERVAL '5' SECOND), TUMBLE_END(ts, INTERVAL '5' SECOND), "
-        "TUMBLE_ROWTIME(ts, INTERVAL '5' SECOND), COUNT(*) FROM t GROUP BY TUMBLE(ts, INTERVAL '5' SECOND), k",
-        "SELECT k, time_bucket(INTERVAL 5 SECOND, ts) AS s, s + INTERVAL 5 SECOND, "
-        "s + INTERVAL 5 SECOND - INTERVAL 1 MILLISECOND, COUNT(*) FROM e GROUP BY ALL"),
+        ("SELECT k, TUMBLE_START(ts, INTERVAL '5' SECOND), TUMBLE_END(ts, INTERVAL '5' SECOND), "
+        "TUMBLE_ROWTIME(ts, INTERVAL '5' SECOND), COUNT(*) FROM t GROUP BY TUMBLE(ts, INTERVAL '5' SECOND), k"),
+        ("SELECT k, time_bucket(INTERVAL 5 SECOND, ts) AS s, s + INTERVAL 5 SECOND, "
+        "s + INTERVAL 5 SECOND - INTERVAL 1 MILLISECOND, COUNT(*) FROM e GROUP BY ALL")),
     "legacy_hop": (
-        "SELECT HOP_START(ts, INTERVAL '2' SECOND, INTERVAL '4' SECOND) AS s, SUM(v) FROM t "
-        "GROUP BY HOP(ts, INTERVAL '2' SECOND, INTERVAL '4' SECOND)",
-        "SELECT time_bucket(INTERVAL 2 SECOND, ts) - i * INTERVAL 2 SECOND AS s, SUM(v)::INT "
-        "FROM e, range(2) r(i) GROUP BY ALL"),
+        ("SELECT HOP_START(ts, INTERVAL '2' SECOND, INTERVAL '4' SECOND) AS s, SUM(v) FROM t "
+        "GROUP BY HOP(ts, INTERVAL '2' SECOND, INTERVAL '4' SECOND)"),
+        ("SELECT time_bucket(INTERVAL 2 SECOND, ts) - i * INTERVAL 2 SECOND AS s, SUM(v)::INT "
+        "FROM e, range(2) r(i) GROUP BY ALL")),
     "legacy_session": (
-        "SELECT k, SESSION_START(ts, INTERVAL '2' SECOND), SESSION_END(ts, INTERVAL '2' SECOND), COUNT(*) "
-        "FROM t GROUP BY k, SESSION(ts, INTERVAL '2' SECOND)", None),
+        ("SELECT k, SESSION_START(ts, INTERVAL '2' SECOND), SESSION_END(ts, INTERVAL '2' SECOND), COUNT(*) "
+        "FROM t GROUP BY k, SESSION(ts, INTERVAL '2' SECOND)"), None),
     "grouping_sets": (
-        f"SELECT window_start, window_end, k, COUNT(*) FROM {TUMBLE} "
-        "GROUP BY GROUPING SETS ((window_start, window_end, k), (window_start, window_end))",
-        "SELECT time_bucket(INTERVAL 5 SECOND, ts) AS s, s + INTERVAL 5 SECOND AS en, k, COUNT(*) FROM e "
-        "GROUP BY GROUPING SETS ((s, en, k), (s, en))"),
+        (f"SELECT window_start, window_end, k, COUNT(*) FROM {TUMBLE} "
+        "GROUP BY GROUPING SETS ((window_start, window_end, k), (window_start, window_end))"),
+        ("SELECT time_bucket(INTERVAL 5 SECOND, ts) AS s, s + INTERVAL 5 SECOND AS en, k, COUNT(*) FROM e "
+        "GROUP BY GROUPING SETS ((s, en, k), (s, en))")),
     "window_top_n": (
-        "SELECT * FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY window_start, window_end ORDER BY c DESC, k) "
+        ("SELECT * FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY window_start, window_end ORDER BY c DESC, k) "
         f"AS rn FROM (SELECT window_start, window_end, k, COUNT(*) AS c FROM {TUMBLE} "
-        "GROUP BY window_start, window_end, k)) WHERE rn <= 2",
-        "SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY s, en ORDER BY c DESC, k) AS rn FROM "
+        "GROUP BY window_start, window_end, k)) WHERE rn <= 2"),
+        ("SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY s, en ORDER BY c DESC, k) AS rn FROM "
         "(SELECT time_bucket(INTERVAL 5 SECOND, ts) AS s, s + INTERVAL 5 SECOND AS en, k, COUNT(*) AS c "
-        "FROM e GROUP BY ALL)) WHERE rn <= 2"),
+        "FROM e GROUP BY ALL)) WHERE rn <= 2")),
     "window_dedup": (
-        "SELECT k, v, ts, window_start FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY window_start, window_end, k "
-        f"ORDER BY ts, v) AS rn FROM {TUMBLE}) WHERE rn = 1",
-        "SELECT k, v, ts, s FROM (SELECT *, time_bucket(INTERVAL 5 SECOND, ts) AS s, row_number() OVER "
-        "(PARTITION BY time_bucket(INTERVAL 5 SECOND, ts), k ORDER BY ts, v) AS rn FROM e) WHERE rn = 1"),
+        ("SELECT k, v, ts, window_start FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY window_start, window_end, k "
+        f"ORDER BY ts, v) AS rn FROM {TUMBLE}) WHERE rn = 1"),
+        ("SELECT k, v, ts, s FROM (SELECT *, time_bucket(INTERVAL 5 SECOND, ts) AS s, row_number() OVER "
+        "(PARTITION BY time_bucket(INTERVAL 5 SECOND, ts), k ORDER BY ts, v) AS rn FROM e) WHERE rn = 1")),
     "over_rows": (
-        "SELECT k, v, ts, SUM(v) OVER w, COUNT(v) OVER w FROM t "
-        "WINDOW w AS (PARTITION BY k ORDER BY ts ROWS BETWEEN 2 PRECEDING AND CURRENT ROW)",
-        "SELECT k, v, ts, SUM(v) OVER w::INT, COUNT(v) OVER w FROM e "
+        ("SELECT k, v, ts, SUM(v) OVER w, COUNT(v) OVER w FROM t "
         "WINDOW w AS (PARTITION BY k ORDER BY ts ROWS BETWEEN 2 PRECEDING AND CURRENT ROW)"),
+        ("SELECT k, v, ts, SUM(v) OVER w::INT, COUNT(v) OVER w FROM e "
+        "WINDOW w AS (PARTITION BY k ORDER BY ts ROWS BETWEEN 2 PRECEDING AND CURRENT ROW)")),
     "over_range": (
-        "SELECT k, ts, MAX(v) OVER (PARTITION BY k ORDER BY ts RANGE BETWEEN INTERVAL '3' SECOND PRECEDING "
-        "AND CURRENT ROW) FROM t",
-        "SELECT k, ts, MAX(v) OVER (PARTITION BY k ORDER BY ts RANGE BETWEEN INTERVAL 3 SECOND PRECEDING "
-        "AND CURRENT ROW) FROM e"),
+        ("SELECT k, ts, MAX(v) OVER (PARTITION BY k ORDER BY ts RANGE BETWEEN INTERVAL '3' SECOND PRECEDING "
+        "AND CURRENT ROW) FROM t"),
+        ("SELECT k, ts, MAX(v) OVER (PARTITION BY k ORDER BY ts RANGE BETWEEN INTERVAL 3 SECOND PRECEDING "
+        "AND CURRENT ROW) FROM e")),
     "over_unbounded": (
         "SELECT k, ts, SUM(v) OVER (PARTITION BY k ORDER BY ts) FROM t",
         "SELECT k, ts, SUM(v) OVER (PARTITION BY k ORDER BY ts)::INT FROM e"),

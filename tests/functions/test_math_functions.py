@@ -101,7 +101,7 @@ def test_math_null(case):
 
 
 def test_random_functions_stay_in_range():
-    from conftest import evaluate
+    from function_eval import evaluate
 
     value, t = evaluate("RAND")
     assert 0 <= value < 1 and str(t) == "DOUBLE NOT NULL"

@@ -168,7 +168,7 @@ def test_string_null(case):
 
 
 def test_uuid_is_random_and_typed():
-    from conftest import evaluate
+    from function_eval import evaluate
 
     first, t = evaluate("UUID")
     second, _ = evaluate("UUID")
@@ -176,7 +176,7 @@ def test_uuid_is_random_and_typed():
 
 
 def test_wrong_argument_type_is_a_validation_error():
-    from conftest import evaluate
+    from function_eval import evaluate
     from flowsql.common.errors import ValidationError
 
     with pytest.raises(ValidationError, match="UPPER expects a string"):
@@ -186,7 +186,7 @@ def test_wrong_argument_type_is_a_validation_error():
 
 
 def test_string_results_over_literals_match_columns():
-    from conftest import evaluate
+    from function_eval import evaluate
 
     assert evaluate("SUBSTRING", t("hello"), i(-3))[0] == "llo"
     assert evaluate("REGEXP_EXTRACT", t("abc"), t("x(.)"), i(1))[0] is None

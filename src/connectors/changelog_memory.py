@@ -20,7 +20,6 @@ import threading
 
 import numpy as np
 import pyarrow as pa
-
 from flowsql.common.changelog import ChangelogMode
 from flowsql.common.changes import INSERT, ChangeBatch
 from flowsql.common.connector import Column, ConnectorContext, ConnectorFactory, SourceReader, TableSource
@@ -132,4 +131,4 @@ class ChangelogFactory(ConnectorFactory):
 
 FACTORY = ChangelogFactory()
 
-__all__ = ["FACTORY", "ChangelogFactory", "ChangelogSource", "ChangelogReader", "put", "drop"]
+__all__ = ["FACTORY", "ChangelogFactory", "ChangelogReader", "ChangelogSource", "drop", "put"]

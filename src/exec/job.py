@@ -188,6 +188,8 @@ class Job:
                 except Exception:
                     pass
             self.done_event.set()
+            for collector in self.collectors:
+                collector.queue.put(None)  # wakes the consumer: the result is complete
 
     def start(self) -> threading.Thread:
         thread = threading.Thread(target=self.run, name=f"flowsql-job-{self.job_id[:8]}", daemon=True)

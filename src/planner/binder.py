@@ -240,8 +240,9 @@ class QueryBinder:
     def _limit(self, node: exp.Expression) -> tuple[int, int | None]:
         fetch = None
         limit = node.args.get("limit")
-        if limit is not None:
-            fetch = self._int_constant(limit.expression, "LIMIT")
+        if limit is not None:  # LIMIT n, or FETCH FIRST n ROWS ONLY
+            count = limit.args.get("count") if isinstance(limit, exp.Fetch) else limit.expression
+            fetch = self._int_constant(count, "LIMIT")
         offset_node = node.args.get("offset")
         offset = self._int_constant(offset_node.expression, "OFFSET") if offset_node is not None else 0
         return offset, fetch

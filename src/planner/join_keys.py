@@ -12,7 +12,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flowsql.planner.expressions import Call, Expr, conjuncts, input_refs, make_and, shift_refs
+from flowsql.planner.expressions import (
+    Call,
+    Expr,
+    conjuncts,
+    input_refs,
+    is_true_literal,
+    make_and,
+    shift_refs,
+)
 
 
 @dataclass(frozen=True)
@@ -43,9 +51,8 @@ def split_join_condition(condition: Expr, left_width: int) -> JoinKeys:
         else:
             left_keys.append(pair[0])
             right_keys.append(shift_refs(pair[1], lambda i: i - left_width))
+    rest = [p for p in rest if not is_true_literal(p)]
     residual = make_and(rest) if rest else None
-    if residual is not None and isinstance(residual, Call) is False and getattr(residual, "value", None) is True:
-        residual = None
     return JoinKeys(tuple(left_keys), tuple(right_keys), residual)
 
 

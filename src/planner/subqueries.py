@@ -29,13 +29,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlglot import exp
-
 from flowsql.common.errors import ValidationError
 from flowsql.common.types import BOOLEAN
 from flowsql.planner.expr_binder import ExpressionBinder, Scope, ScopeField, error
 from flowsql.planner.expressions import Call, Expr, InputRef, Literal, make_and, transform
 from flowsql.planner.logical import Filter, Join, Node, Project
+from sqlglot import exp
 
 if TYPE_CHECKING:
     from flowsql.planner.binder import QueryBinder
@@ -63,14 +62,14 @@ class SubqueryCollector:
     """The ``subquery_handler`` of one clause: binds each subquery into a pending join and returns a
     placeholder for its value; ``attach`` adds the joins under the clause's plan."""
 
-    def __init__(self, binder: "QueryBinder", outer_fields: list[ScopeField] | None, join_type: str = "LEFT") -> None:
+    def __init__(self, binder: QueryBinder, outer_fields: list[ScopeField] | None, join_type: str = "LEFT") -> None:
         self.binder = binder
         self.outer_fields = outer_fields or []
         self.join_type = join_type
         self.pending: list[tuple[Node, list[tuple[Expr, int]]]] = []  # right plan, (outer key, right column)
 
     def handler(self, node: exp.Expression) -> Expr:
-        if isinstance(node, exp.Exists) or isinstance(node, exp.In):
+        if isinstance(node, (exp.Exists, exp.In)):
             raise error("IN / EXISTS with a subquery is supported as a condition of WHERE (combined with AND)",
                         node, hint="move it into the WHERE clause, or rewrite it as a join")
         query = node.this if isinstance(node, exp.Subquery) else node
@@ -137,7 +136,7 @@ class SubqueryCollector:
         return plan, [resolve(e) for e in exprs]
 
 
-def bind_where(binder: "QueryBinder", plan: Node, fields: list[ScopeField], condition: exp.Expression) -> Node:
+def bind_where(binder: QueryBinder, plan: Node, fields: list[ScopeField], condition: exp.Expression) -> Node:
     """WHERE with subqueries: EXISTS / IN conjuncts become SEMI / ANTI joins, scalar subqueries
     joins that append their value; the result has ``plan``'s fields."""
     width = len(plan.fields)
@@ -170,7 +169,7 @@ def has_subquery(node: exp.Expression | None) -> bool:
 
 # -- SEMI / ANTI joins -----------------------------------------------------------------------
 
-def _semi_join(binder: "QueryBinder", plan: Node, fields: list[ScopeField], part: exp.Expression) -> Node | None:
+def _semi_join(binder: QueryBinder, plan: Node, fields: list[ScopeField], part: exp.Expression) -> Node | None:
     negated = False
     node = part
     while isinstance(node, exp.Paren):
@@ -191,7 +190,7 @@ def _semi_join(binder: "QueryBinder", plan: Node, fields: list[ScopeField], part
     return None
 
 
-def _correlated_plan(binder: "QueryBinder", query: exp.Expression, fields: list[ScopeField],
+def _correlated_plan(binder: QueryBinder, query: exp.Expression, fields: list[ScopeField],
                      in_value: exp.Expression | None, negated: bool = False) -> tuple[Node, Expr]:
     """The subquery's plan and the join condition (outer fields, then the plan's)."""
     split = split_correlated(binder, query, fields)
@@ -242,7 +241,7 @@ def not_in_condition(equal: Expr, value: Expr, column: Expr) -> Expr:
 
 # -- correlation ---------------------------------------------------------------------------------
 
-def split_correlated(binder: "QueryBinder", query: exp.Expression, outer: list[ScopeField]):
+def split_correlated(binder: QueryBinder, query: exp.Expression, outer: list[ScopeField]):
     """None when ``query`` reads no outer column in its WHERE; else (query without the correlated
     conjuncts, those conjuncts, the scope of the query's FROM)."""
     if not isinstance(query, exp.Select) or not outer:

@@ -4,7 +4,6 @@ whose changes can be iterated, collected, printed or cancelled."""
 from __future__ import annotations
 
 import enum
-import queue
 import sys
 from typing import Iterator
 
@@ -97,12 +96,9 @@ class TableResult:
             self.job.start()
         collector = self._collector
         while True:
-            try:
-                batch = collector.queue.get(timeout=0.05)
-            except queue.Empty:
-                if self.job.done_event.is_set() and collector.queue.empty():
-                    break
-                continue
+            batch = collector.queue.get()
+            if batch is None:  # the job has ended
+                break
             yield batch
         if self.job.status.error is not None:
             raise self.job.status.error

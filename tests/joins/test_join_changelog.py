@@ -9,7 +9,6 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 import pytest
-
 from flowsql.connectors import changelog_memory
 from flowsql.table import EnvironmentSettings, TableEnvironment
 

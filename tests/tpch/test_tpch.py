@@ -15,7 +15,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tpch"))
 
-import run as tpch  # noqa: E402
+import run as tpch
 
 SF = float(os.environ.get("FLOWSQL_TPCH_SF", "0.01"))
 

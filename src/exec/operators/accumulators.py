@@ -129,7 +129,9 @@ class SumAccumulator(Accumulator):
         if self.kind == "decimal":
             py = [decimal.Decimal(0) if v is None else v for v in sums.to_pylist()]
             arr = self.values[self.slot + ".sum"]
-            arr[ids] = arr[ids] + np.array(py, dtype=object)
+            with decimal.localcontext() as exact:  # DECIMAL(38, s) sums need more than 28 digits
+                exact.prec = 80
+                arr[ids] = arr[ids] + np.array(py, dtype=object)
         else:
             self.values[self.slot + ".sum"][ids] += sums.to_numpy(zero_copy_only=False)
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-
 from flowsql.common.changes import DELETE, INSERT, ChangeBatch
 from flowsql.exec.expression import BatchEvaluator
 from flowsql.exec.operator import Operator, RuntimeContext

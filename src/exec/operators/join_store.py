@@ -18,7 +18,6 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-
 from flowsql.exec.state.backend import ValueArrays
 
 _NULL_KEY = -1  # the key of rows with a NULL join key: stored (to be retracted), never matched

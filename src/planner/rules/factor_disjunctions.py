@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from flowsql.common.types import BOOLEAN
-from flowsql.planner.expressions import Call, Expr, conjuncts, is_deterministic, make_and
+from flowsql.planner.expressions import Call, Expr, conjuncts, is_deterministic, is_true_literal, make_and
 from flowsql.planner.logical import Filter, Join, Node
 
 NAME = "factor_disjunctions"
@@ -51,7 +51,7 @@ def factor(expr: Expr) -> Expr:
         changed = True
         out += common
         rests = [make_and([c for c in bp if c not in common]) for bp in branch_parts]
-        if any(isinstance(r, Call) is False and getattr(r, "value", None) is True for r in rests):
+        if any(is_true_literal(r) for r in rests):
             continue  # one branch is just the common part: the OR is then always true
         rest = rests[0]
         for r in rests[1:]:

@@ -25,7 +25,15 @@ After::
 
 from __future__ import annotations
 
-from flowsql.planner.expressions import Expr, InputRef, conjuncts, input_refs, make_and, shift_refs
+from flowsql.planner.expressions import (
+    Expr,
+    InputRef,
+    conjuncts,
+    input_refs,
+    is_true_literal,
+    make_and,
+    shift_refs,
+)
 from flowsql.planner.join_keys import split_join_condition
 from flowsql.planner.logical import Join, Node, Project
 
@@ -89,7 +97,7 @@ def _flatten(node: Node, leaves: list[Node], parts: list[Expr], offset: int) -> 
         _flatten(node.left, leaves, parts, offset)
         _flatten(node.right, leaves, parts, offset + width)
         parts += [shift_refs(p, lambda i: i + offset) for p in conjuncts(node.condition)
-                  if not (getattr(p, "value", None) is True)]
+                  if not is_true_literal(p)]
         return
     leaves.append(node)
 

@@ -6,14 +6,18 @@ changes, result rows or a job. The SQL client and the Python API both go through
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flowsql.catalog import CatalogManager
 from flowsql.common.config import Config
 from flowsql.common.errors import FlowSqlError
 from flowsql.common.types import DataType
 from flowsql.exec.job_registry import JobRegistry
-from flowsql.planner.parser import statements as st
 from flowsql.table.environment_api import TableApiMixin, is_hidden_name
 from flowsql.table.result import ResultKind, TableResult
+
+if TYPE_CHECKING:
+    from flowsql.planner.parser import statements as st
 
 
 class EnvironmentSettings:

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import enum
 import sys
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
-import pyarrow as pa
-
-from flowsql.common.changes import ChangeBatch
 from flowsql.common.rowkind import RowKind
 from flowsql.common.types import DataType
 from flowsql.table.row import Row
+
+if TYPE_CHECKING:
+    from flowsql.common.changes import ChangeBatch
 
 
 class ResultKind(enum.Enum):
@@ -76,8 +76,12 @@ class TableResult:
         return self._schema
 
     # -- consuming ------------------------------------------------------------------------
-    def change_batches(self) -> Iterator[ChangeBatch]:
+    def change_batches(self) -> Iterator["ChangeBatch"]:
         """The result's changes as they are produced (blocking between batches)."""
+        import pyarrow as pa
+
+        from flowsql.common.changes import ChangeBatch
+
         if self._rows is not None:
             names = self._schema.get_field_names()
             columns = list(zip(*self._rows)) if self._rows else [[] for _ in names]

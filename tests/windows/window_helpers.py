@@ -82,7 +82,8 @@ def drained(job: Job) -> list[tuple]:
     queue = job.collectors[0].queue
     while not queue.empty():
         batch = queue.get()
-        out += [r for _, r in batch.rows_with_kinds()]
+        if batch is not None:  # None marks the end of the job
+            out += [r for _, r in batch.rows_with_kinds()]
     return out
 
 

@@ -10,9 +10,12 @@ import datetime as dt
 import decimal
 import math
 import re
+from typing import TYPE_CHECKING
 
-import duckdb
 import pyarrow as pa
+
+if TYPE_CHECKING:
+    import duckdb
 
 from flowsql.common.errors import ExecutionError, ValidationError
 from flowsql.common.types import DataType
@@ -93,7 +96,7 @@ class SqlTranslator:
     Arrow UDFs registered on ``connection``, the connection the SQL will run on.
     """
 
-    def __init__(self, column_sql=column_name, connection: duckdb.DuckDBPyConnection | None = None) -> None:
+    def __init__(self, column_sql=column_name, connection: "duckdb.DuckDBPyConnection | None" = None) -> None:
         self.column_sql = column_sql
         self.connection = connection
 
@@ -211,7 +214,9 @@ class BatchEvaluator:
     """Evaluates a projection (and optional filter) over Arrow tables with one DuckDB connection."""
 
     def __init__(self, projections: list[Expr], condition: Expr | None, output_schema: pa.Schema,
-                 connection: duckdb.DuckDBPyConnection | None = None, extra_columns: list[str] = ()) -> None:
+                 connection: "duckdb.DuckDBPyConnection | None" = None, extra_columns: list[str] = ()) -> None:
+        import duckdb  # loaded when a job first evaluates expressions
+
         connection = connection or duckdb.connect()
         translator = SqlTranslator(connection=connection)
         select = [f"{translator.sql(p)} AS \"c{i}\"" for i, p in enumerate(projections)]
@@ -223,6 +228,7 @@ class BatchEvaluator:
         self.extra_columns = list(extra_columns)
         self.connection = connection
         self.connection.execute("SET TimeZone = 'UTC'")
+        self.engine_error = duckdb.Error
 
     def evaluate(self, table: pa.Table) -> pa.Table:
         names = [column_name(i) for i in range(table.num_columns - len(self.extra_columns))] + self.extra_columns
@@ -232,7 +238,7 @@ class BatchEvaluator:
         try:
             self.connection.register("batch", renamed)
             result = self.connection.sql(self.sql).to_arrow_table()
-        except duckdb.Error as e:
+        except self.engine_error as e:
             raise python_udf.take_failure(self.connection) or ExecutionError(
                 _duckdb_message(e), hint="check the values the expression receives") from None
         finally:

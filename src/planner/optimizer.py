@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from flowsql.common.config import Config
 from flowsql.planner.logical import Node
 from flowsql.planner.rules import (
+    project_into_values,
     factor_disjunctions,
     fold_constants,
     merge_projects,
@@ -46,7 +47,7 @@ PHASES: list[tuple[str, list]] = [
     ("join order", [factor_disjunctions, push_filters, reorder_joins]),
     # Pruning runs after pushing, so columns only filters read can be dropped above them.
     ("prune columns", [prune_columns]),
-    ("merge projections", [merge_projects, fold_constants]),
+    ("merge projections", [merge_projects, fold_constants, project_into_values]),
 ]
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import duckdb
 import pyarrow as pa
 
 from flowsql.common.changes import ChangeBatch
@@ -41,6 +40,8 @@ class ValuesReader(SourceReader):
         selects = [
             "SELECT " + ", ".join(f"{translator.sql(v)} AS c{i}" for i, v in enumerate(row)) for row in self.rows
         ]
+        import duckdb
+
         con = duckdb.connect()
         con.execute("SET TimeZone = 'UTC'")
         result = con.sql(" UNION ALL ".join(selects)).to_arrow_table()

@@ -5,20 +5,6 @@ import subprocess
 import sys
 import time
 
-import pytest
-
-
-def _real_engine_available() -> bool:
-    try:
-        from flowsql.table import EnvironmentSettings, TableEnvironment  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-pytestmark = pytest.mark.skipif(
-    not _real_engine_available(), reason="flowsql.table.TableEnvironment not there yet"
-)
 
 
 def flowsql(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:

@@ -13,25 +13,13 @@ from pathlib import Path
 
 import pytest
 
-pexpect = pytest.importorskip("pexpect")
+import pexpect
 
 HERE = Path(__file__).parent
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Za-z0-9]|\r")
 
 
-def _real_engine_available() -> bool:
-    try:
-        from flowsql.table import EnvironmentSettings, TableEnvironment  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-BACKENDS = [
-    "fake",
-    pytest.param("real", marks=pytest.mark.skipif(
-        not _real_engine_available(), reason="flowsql.table.TableEnvironment not there yet")),
-]
+BACKENDS = ["fake", "real"]
 
 # Per backend: SQL that yields a 4-change streaming result, and an unbounded query (with setup).
 WORDS_QUERY = {

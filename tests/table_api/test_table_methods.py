@@ -159,7 +159,7 @@ def test_to_arrow_and_to_pandas(orders):
 
 
 def test_to_polars(orders):
-    pl = pytest.importorskip("polars")
+    import polars as pl
     frame = orders.where(col("id") < 3).to_polars()
     assert isinstance(frame, pl.DataFrame) and frame["id"].to_list() == [1, 2]
 

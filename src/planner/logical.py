@@ -47,6 +47,19 @@ class Node:
 
 
 @dataclass(frozen=True)
+class SingleInputNode(Node):
+    """A node with one input, always its first field."""
+
+    input: Node
+
+    def inputs(self) -> tuple[Node, ...]:
+        return (self.input,)
+
+    def replace_inputs(self, inputs: tuple[Node, ...]) -> Node:
+        return replace(self, input=inputs[0])
+
+
+@dataclass(frozen=True)
 class TableScan(Node):
     """Reads a catalog table through its connector. ``columns`` are the produced source columns
     (physical and metadata); ``predicates`` were pushed into the source."""
@@ -85,16 +98,9 @@ class Values(Node):
 
 
 @dataclass(frozen=True)
-class Project(Node):
-    input: Node
+class Project(SingleInputNode):
     exprs: tuple[Expr, ...]
     out_names: tuple[str, ...]
-
-    def inputs(self) -> tuple[Node, ...]:
-        return (self.input,)
-
-    def replace_inputs(self, inputs: tuple[Node, ...]) -> Node:
-        return replace(self, input=inputs[0])
 
     @property
     def fields(self) -> tuple[Field, ...]:
@@ -109,15 +115,8 @@ class Project(Node):
 
 
 @dataclass(frozen=True)
-class Filter(Node):
-    input: Node
+class Filter(SingleInputNode):
     condition: Expr
-
-    def inputs(self) -> tuple[Node, ...]:
-        return (self.input,)
-
-    def replace_inputs(self, inputs: tuple[Node, ...]) -> Node:
-        return replace(self, input=inputs[0])
 
     @property
     def fields(self) -> tuple[Field, ...]:
@@ -128,18 +127,11 @@ class Filter(Node):
 
 
 @dataclass(frozen=True)
-class Aggregate(Node):
+class Aggregate(SingleInputNode):
     """GROUP BY: output = group keys (in order) then one column per aggregate call."""
 
-    input: Node
     group_keys: tuple[int, ...]
     aggregates: tuple[AggregateCall, ...]
-
-    def inputs(self) -> tuple[Node, ...]:
-        return (self.input,)
-
-    def replace_inputs(self, inputs: tuple[Node, ...]) -> Node:
-        return replace(self, input=inputs[0])
 
     @property
     def fields(self) -> tuple[Field, ...]:
@@ -187,19 +179,12 @@ class Union(Node):
 
 
 @dataclass(frozen=True)
-class Sort(Node):
+class Sort(SingleInputNode):
     """ORDER BY with optional OFFSET/FETCH; keys are (field index, ascending, nulls_first)."""
 
-    input: Node
     keys: tuple[tuple[int, bool, bool], ...]
     offset: int = 0
     fetch: int | None = None
-
-    def inputs(self) -> tuple[Node, ...]:
-        return (self.input,)
-
-    def replace_inputs(self, inputs: tuple[Node, ...]) -> Node:
-        return replace(self, input=inputs[0])
 
     @property
     def fields(self) -> tuple[Field, ...]:
@@ -217,18 +202,11 @@ class Sort(Node):
 
 
 @dataclass(frozen=True)
-class WatermarkAssigner(Node):
+class WatermarkAssigner(SingleInputNode):
     """Marks ``rowtime_index`` as event time and derives watermarks from ``expr`` per row."""
 
-    input: Node
     rowtime_index: int
     expr: Expr
-
-    def inputs(self) -> tuple[Node, ...]:
-        return (self.input,)
-
-    def replace_inputs(self, inputs: tuple[Node, ...]) -> Node:
-        return replace(self, input=inputs[0])
 
     @property
     def fields(self) -> tuple[Field, ...]:
@@ -239,19 +217,12 @@ class WatermarkAssigner(Node):
 
 
 @dataclass(frozen=True)
-class Sink(Node):
+class Sink(SingleInputNode):
     """Writes its input into a catalog table (INSERT INTO) or into the query result (path None)."""
 
-    input: Node
     path: tuple[str, str, str] | None
     table: Any = field(compare=False, default=None)  # CatalogTable, or None for a collected query
     sink_fields: tuple[Field, ...] = ()
-
-    def inputs(self) -> tuple[Node, ...]:
-        return (self.input,)
-
-    def replace_inputs(self, inputs: tuple[Node, ...]) -> Node:
-        return replace(self, input=inputs[0])
 
     @property
     def fields(self) -> tuple[Field, ...]:
@@ -323,18 +294,11 @@ class Join(Node):
 
 
 @dataclass(frozen=True)
-class ReplicateRows(Node):
+class ReplicateRows(SingleInputNode):
     """Emits each input row as many times as its last column says (INTERSECT ALL / EXCEPT ALL),
     without that count column."""
 
-    input: Node
     width: int
-
-    def inputs(self) -> tuple[Node, ...]:
-        return (self.input,)
-
-    def replace_inputs(self, inputs: tuple[Node, ...]) -> Node:
-        return replace(self, input=inputs[0])
 
     @property
     def fields(self) -> tuple[Field, ...]:
@@ -384,20 +348,13 @@ class WindowCall:
 
 
 @dataclass(frozen=True)
-class OverWindow(Node):
+class OverWindow(SingleInputNode):
     """Window functions over one window spec: output = input fields then one column per call."""
 
-    input: Node
     partition_keys: tuple[int, ...]
     order_keys: tuple[tuple[int, bool, bool], ...]  # (field index, ascending, nulls_first)
     frame: WindowFrame | None
     calls: tuple[WindowCall, ...]
-
-    def inputs(self) -> tuple[Node, ...]:
-        return (self.input,)
-
-    def replace_inputs(self, inputs: tuple[Node, ...]) -> Node:
-        return replace(self, input=inputs[0])
 
     @property
     def fields(self) -> tuple[Field, ...]:
@@ -457,21 +414,14 @@ class WindowSpec:
 
 
 @dataclass(frozen=True)
-class WindowTableFunctionScan(Node):
+class WindowTableFunctionScan(SingleInputNode):
     """A window TVF: input fields then ``window_start``, ``window_end`` and ``window_time`` (= end
     - 1 ms, still a time attribute); HOP and CUMULATE repeat a row once per window holding it.
     ``time_index`` is the descriptor column; ``partition_keys`` partition SESSION windows."""
 
-    input: Node
     spec: WindowSpec
     time_index: int
     partition_keys: tuple[int, ...] = ()
-
-    def inputs(self) -> tuple[Node, ...]:
-        return (self.input,)
-
-    def replace_inputs(self, inputs: tuple[Node, ...]) -> Node:
-        return replace(self, input=inputs[0])
 
     @property
     def fields(self) -> tuple[Field, ...]:
@@ -490,25 +440,18 @@ class WindowTableFunctionScan(Node):
 
 
 @dataclass(frozen=True)
-class WindowAggregate(Node):
+class WindowAggregate(SingleInputNode):
     """Aggregation per window: like ``Aggregate`` (output = group keys then aggregates), where
     ``start_key``/``end_key`` are the input columns holding each row's window bounds. A window's
     result is final once time passes its end, so the output is insert-only. SESSION windows arrive
     as one-row windows [t, t + gap) and are merged per group when they overlap."""
 
-    input: Node
     group_keys: tuple[int, ...]
     aggregates: tuple[AggregateCall, ...]
     spec: WindowSpec
     start_key: int
     end_key: int
     time_key: int | None = None
-
-    def inputs(self) -> tuple[Node, ...]:
-        return (self.input,)
-
-    def replace_inputs(self, inputs: tuple[Node, ...]) -> Node:
-        return replace(self, input=inputs[0])
 
     @property
     def fields(self) -> tuple[Field, ...]:
@@ -528,12 +471,11 @@ class WindowAggregate(Node):
 
 
 @dataclass(frozen=True)
-class WindowRank(Node):
+class WindowRank(SingleInputNode):
     """Window Top-N and deduplication: ``ROW_NUMBER() OVER (PARTITION BY window_start, window_end,
     ... ORDER BY ...)`` kept where it is <= ``limit``, computed once per window when time passes its
     end (insert-only). Output = input fields, then the row number when ``rank_output``."""
 
-    input: Node
     partition_keys: tuple[int, ...]
     order_keys: tuple[tuple[int, bool, bool], ...]
     limit: int
@@ -541,12 +483,6 @@ class WindowRank(Node):
     rank_name: str
     spec: WindowSpec
     end_key: int
-
-    def inputs(self) -> tuple[Node, ...]:
-        return (self.input,)
-
-    def replace_inputs(self, inputs: tuple[Node, ...]) -> Node:
-        return replace(self, input=inputs[0])
 
     @property
     def fields(self) -> tuple[Field, ...]:

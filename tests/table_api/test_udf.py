@@ -154,8 +154,6 @@ def test_pandas_udaf(stream_env):
     assert final_rows_of(t.group_by(col("k")).select(col("k"), biggest(col("v")))) == [("a", 4), ("b", 3)]
 
 
-@pytest.mark.xfail(reason="GroupAggregate._rows_differ compares results with pyarrow not_equal, which has no "
-                          "kernel for ROW (struct) values", strict=False)
 def test_aggregate_with_a_row_result(stream_env):
     class MinMax(AggregateFunction):
         def create_accumulator(self):

@@ -35,6 +35,7 @@ class Operator:
     """Base class. Subclasses document their changelog contract: what they accept and emit."""
 
     name = "Operator"
+    generates_watermarks = False  # True for operators that derive event time from rows
 
     def __init__(self) -> None:
         self.metrics = OperatorMetrics()

@@ -25,8 +25,6 @@ class WatermarkTracker:
     """Per-operator input watermarks and idleness for one job; ``push`` delivers an operator's output."""
 
     def __init__(self, job) -> None:
-        from flowsql.exec.operators.watermark_assigner import WatermarkAssigner
-
         self.job = job
         self.inputs: dict[int, list[int]] = {}  # id(op) -> watermark per input
         self.idle_inputs: dict[int, list[bool]] = {}
@@ -42,7 +40,7 @@ class WatermarkTracker:
             self.idle_inputs[id(op)] = [False] * n
             self.current[id(op)] = MIN_WATERMARK
             self.idle[id(op)] = False
-        self.assigners = [op for op in job.operators if isinstance(op, WatermarkAssigner)]
+        self.assigners = [op for op in job.operators if op.generates_watermarks]
         self.timers = [op for op in job.operators if getattr(op, "uses_processing_time", False)]
         config = job.config
         self.interval_ms = config.get_duration_ms("pipeline.auto-watermark-interval")
@@ -112,14 +110,12 @@ class WatermarkTracker:
             self._recompute(consumer)
 
     def _recompute(self, op) -> None:
-        from flowsql.exec.operators.watermark_assigner import WatermarkAssigner
-
         inputs, idle = self.inputs[id(op)], self.idle_inputs[id(op)]
         active = [w for w, i in zip(inputs, idle) if not i]
         if not active:
             return
         combined = min(active)
-        if isinstance(op, WatermarkAssigner) and combined != MAX:
+        if op.generates_watermarks and combined != MAX:
             return  # an assigner emits the watermarks it generates; only end of input passes through
         if combined <= self.current[id(op)]:
             return

@@ -14,6 +14,7 @@ from flowsql.planner.expressions import Expr
 
 class WatermarkAssigner(Operator):
     name = "WatermarkAssigner"
+    generates_watermarks = True
 
     def __init__(self, rowtime_index: int, expr: Expr) -> None:
         super().__init__()

@@ -217,6 +217,17 @@ def drain(node: PhysicalNode) -> pa.Table:
     return pa.concat_tables(tables) if tables else schema.empty_table()
 
 
+def _locate(root: PhysicalNode) -> Exception | None:
+    """After a failed batch query, the same plan on the streaming operators, whose expression
+    evaluation names the failing expression and its SQL position. Runs only on the error path."""
+    from flowsql.common.config import Config
+    from flowsql.exec.job import Job
+
+    job = Job([root], Config(), "locate-error")
+    job.run()
+    return job.status.error
+
+
 def run_batch(root: PhysicalNode, threads: int = 1) -> ChangeBatch:
     from flowsql.exec.job import arrow_schema
 
@@ -230,7 +241,7 @@ def run_batch(root: PhysicalNode, threads: int = 1) -> ChangeBatch:
     except duckdb.Error as e:
         from flowsql.exec.python_udf import take_failure
 
-        raise take_failure(connection) or ExecutionError(str(e).split("\n")[0]) from None
+        raise take_failure(connection) or _locate(root) or ExecutionError(str(e).split("\n")[0]) from None
     schema = arrow_schema(root)
     if len(schema) == 0:
         return ChangeBatch(pa.table({"x": pa.nulls(result.num_rows)}).select([]))

@@ -222,8 +222,10 @@ class BatchEvaluator:
         select = [f"{translator.sql(p)} AS \"c{i}\"" for i, p in enumerate(projections)]
         select += [f'"{c}"' for c in extra_columns]
         self.sql = f"SELECT {', '.join(select) or '1'} FROM batch"
-        if condition is not None:
-            self.sql += f" WHERE {translator.sql(condition)}"
+        self.where = f" WHERE {translator.sql(condition)}" if condition is not None else ""
+        self.sql += self.where
+        self.translator = translator
+        self.projections, self.condition = projections, condition
         self.output_schema = output_schema
         self.extra_columns = list(extra_columns)
         self.connection = connection
@@ -239,11 +241,39 @@ class BatchEvaluator:
             self.connection.register("batch", renamed)
             result = self.connection.sql(self.sql).to_arrow_table()
         except self.engine_error as e:
-            raise python_udf.take_failure(self.connection) or ExecutionError(
-                _duckdb_message(e), hint="check the values the expression receives") from None
+            raise python_udf.take_failure(self.connection) or self._locate(e) from None
         finally:
             self.connection.unregister("batch")
         return conform(result, self.output_schema, self.extra_columns)
+
+    def _locate(self, error: Exception) -> ExecutionError:
+        """The error of the innermost expression that fails on this batch, with its SQL position.
+        Runs only after a failure: each expression is tried on its own."""
+
+        def fails(e: Expr, where: str) -> bool:
+            try:
+                self.connection.sql(f"SELECT {self.translator.sql(e)} FROM batch{where}").to_arrow_table()
+                return False
+            except self.engine_error:
+                return True
+
+        def innermost(e: Expr, where: str) -> Expr:
+            for child in e.children():
+                if isinstance(child, Call) and fails(child, where):
+                    return innermost(child, where)
+            return e
+
+        suspects = ([(self.condition, "")] if self.condition is not None else []) + [
+            (p, self.where) for p in self.projections]
+        message = _duckdb_message(error)
+        for expr, where in suspects:
+            if isinstance(expr, Call) and fails(expr, where):
+                culprit = innermost(expr, where)
+                line, column = culprit.position or expr.position or (None, None)
+                return ExecutionError(f"{message}, in {culprit}", line=line, column=column,
+                                      hint="check the values the expression receives; TRY_CAST gives NULL "
+                                           "instead of failing")
+        return ExecutionError(message, hint="check the values the expression receives")
 
 
 def conform(result: pa.Table, schema: pa.Schema, extra_columns: list[str] = ()) -> pa.Table:

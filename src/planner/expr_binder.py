@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 from sqlglot import exp
@@ -131,12 +131,17 @@ class ExpressionBinder:
             if found is not None:
                 return found
         try:
-            return self._bind(node)
+            bound = self._bind(node)
         except ValidationError as e:
             if e.line is None:
                 line, col = position(node)
                 e.at(line, col)
             raise
+        if isinstance(bound, Call) and bound.position is None:
+            line, col = position(node)
+            if line is not None:
+                bound = replace(bound, position=(line, col))
+        return bound
 
     def _bind(self, node: exp.Expression) -> Expr:
         if isinstance(node, exp.Paren):

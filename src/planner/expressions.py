@@ -17,6 +17,8 @@ from flowsql.common.types import BOOLEAN, DataType
 @dataclass(frozen=True)
 class Expr:
     type: DataType
+    # Where the expression was written (line, column of its statement), for runtime errors.
+    position: tuple[int, int] | None = field(default=None, compare=False, kw_only=True, repr=False)
 
     def children(self) -> tuple["Expr", ...]:
         return ()

@@ -155,7 +155,7 @@ def query_text(number: int) -> str:
 
 def make_env(streams: dict[str, tuple[pa.Table, np.ndarray | None]], mode: str, seed: int = 0,
              chunk_rows: int = 0, max_rows: int = 4096):
-    from flowsql.connectors import changelog_memory
+    from flowsql.connectors import memory
     from flowsql.table import EnvironmentSettings, TableEnvironment
 
     settings = EnvironmentSettings.in_batch_mode() if mode == "batch" else EnvironmentSettings.in_streaming_mode()
@@ -163,9 +163,9 @@ def make_env(streams: dict[str, tuple[pa.Table, np.ndarray | None]], mode: str, 
     env.get_config().set("flowsql.exec.batch.max-rows", str(max_rows))
     rng = random.Random(seed)
     for name, (table, kinds) in streams.items():
-        table_id = changelog_memory.put(table, kinds)
+        table_id = memory.put(table, kinds)
         columns = ", ".join(f"{f.name} {_sql_type(f.type)}" for f in table.schema)
-        options = f"'connector' = 'flowsql-changelog', 'table-id' = '{table_id}'"
+        options = f"'connector' = 'flowsql-memory', 'table-id' = '{table_id}'"
         if chunk_rows and mode != "batch":
             options += f", 'chunk.max-rows' = '{chunk_rows}', 'chunk.seed' = '{rng.randrange(1 << 30)}'"
         env.execute_sql(f"CREATE TABLE {name} ({columns}) WITH ({options})")

@@ -17,7 +17,6 @@ _BUILT_IN: dict[str, str] = {
     "print": "flowsql.connectors.print",
     "blackhole": "flowsql.connectors.blackhole",
     "flowsql-memory": "flowsql.connectors.memory",
-    "flowsql-changelog": "flowsql.connectors.changelog_memory",
 }
 
 _registered: dict[str, ConnectorFactory] = {}

@@ -9,7 +9,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 import pytest
-from flowsql.connectors import changelog_memory
+from flowsql.connectors import memory
 from flowsql.table import EnvironmentSettings, TableEnvironment
 
 JOINS = {
@@ -70,8 +70,8 @@ def test_join_over_changelogs(name, seed):
     env = TableEnvironment.create(EnvironmentSettings.in_streaming_mode())
     env.get_config().set("flowsql.exec.batch.max-rows", str(rng.choice([1, 2, 3, 7])))
     for table, log, kinds, col in (("l", l_log, l_kinds, "v"), ("r", r_log, r_kinds, "w")):
-        table_id = changelog_memory.put(log, kinds)
-        env.execute_sql(f"CREATE TABLE {table} (k INT, {col} INT) WITH ('connector' = 'flowsql-changelog', "
+        table_id = memory.put(log, kinds)
+        env.execute_sql(f"CREATE TABLE {table} (k INT, {col} INT) WITH ('connector' = 'flowsql-memory', "
                         f"'table-id' = '{table_id}', 'chunk.max-rows' = '5', 'chunk.seed' = '{seed}')")
     actual = _materialize(env.execute_sql(JOINS[name]))
     con = duckdb.connect()
@@ -85,11 +85,11 @@ def test_outer_join_retracts_padded_row():
     """Flink's observed sequence: +I padded, -D padded, +I joined; and back when the match goes."""
     env = TableEnvironment.create(EnvironmentSettings.in_streaming_mode())
     env.get_config().set("flowsql.exec.batch.max-rows", "1")
-    left = changelog_memory.put(pa.table({"id": pa.array([1], pa.int32()), "v": pa.array([10], pa.int32())}))
-    right = changelog_memory.put(pa.table({"id": pa.array([1, 1], pa.int32()), "name": ["alice", "alice"]}),
+    left = memory.put(pa.table({"id": pa.array([1], pa.int32()), "v": pa.array([10], pa.int32())}))
+    right = memory.put(pa.table({"id": pa.array([1, 1], pa.int32()), "name": ["alice", "alice"]}),
                                  np.array([0, 3], dtype=np.int8))
-    env.execute_sql(f"CREATE TABLE a (id INT, v INT) WITH ('connector' = 'flowsql-changelog', 'table-id' = '{left}')")
-    env.execute_sql(f"CREATE TABLE b (id INT, name STRING) WITH ('connector' = 'flowsql-changelog', "
+    env.execute_sql(f"CREATE TABLE a (id INT, v INT) WITH ('connector' = 'flowsql-memory', 'table-id' = '{left}')")
+    env.execute_sql(f"CREATE TABLE b (id INT, name STRING) WITH ('connector' = 'flowsql-memory', "
                     f"'table-id' = '{right}')")
     changes = [(int(k), row)
                for batch in env.execute_sql("SELECT a.id, v, name FROM a LEFT JOIN b ON a.id = b.id").change_batches()

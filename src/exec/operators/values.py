@@ -1,13 +1,23 @@
-"""A reader for VALUES: the literal rows, evaluated once in DuckDB, as a bounded insert-only source."""
+"""A reader for VALUES: the rows, evaluated once, as a bounded insert-only source.
+
+Rows of plain literals (numbers, strings, booleans, NULL) are decoded by Arrow's JSON reader; any
+other expression is evaluated in DuckDB. The literal path keeps ``SELECT 1`` from paying DuckDB's
+import at start-up (``pa.array`` is no alternative: it imports pandas).
+"""
 
 from __future__ import annotations
+
+import io
+import json
+import math
+from decimal import Decimal
 
 import pyarrow as pa
 
 from flowsql.common.changes import ChangeBatch
 from flowsql.common.connector import SourceReader
 from flowsql.exec.expression import SqlTranslator, conform
-from flowsql.planner.expressions import Expr
+from flowsql.planner.expressions import Expr, Literal
 
 
 class ValuesReader(SourceReader):
@@ -36,6 +46,9 @@ class ValuesReader(SourceReader):
     def _evaluate(self) -> pa.Table:
         if not self.schema.names:
             return _empty_rows(len(self.rows))
+        literal = _literal_table(self.rows, self.schema)
+        if literal is not None:
+            return literal
         translator = SqlTranslator()
         selects = [
             "SELECT " + ", ".join(f"{translator.sql(v)} AS c{i}" for i, v in enumerate(row)) for row in self.rows
@@ -47,11 +60,39 @@ class ValuesReader(SourceReader):
         result = con.sql(" UNION ALL ".join(selects)).to_arrow_table()
         return conform(result, self.schema)
 
-    def position(self):
+    def snapshot_position(self):
         return {"offset": self.offset}
 
-    def seek(self, position) -> None:
+    def restore_position(self, position) -> None:
         self.offset = int(position["offset"])
+
+
+def _literal_table(rows, schema: pa.Schema) -> pa.Table | None:
+    """The rows as a table if every value is a JSON-encodable literal of a JSON-readable type."""
+    for field in schema:
+        t = field.type
+        if not (pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_boolean(t)
+                or pa.types.is_string(t) or pa.types.is_decimal(t)):
+            return None
+    lines = []
+    for row in rows:
+        record = {}
+        for field, value in zip(schema, row):
+            if not isinstance(value, Literal):
+                return None
+            v = value.value
+            if isinstance(v, Decimal):
+                v = str(v)
+            elif isinstance(v, float) and not math.isfinite(v):
+                return None
+            elif v is not None and not isinstance(v, (bool, int, float, str)):
+                return None
+            record[field.name] = v
+        lines.append(json.dumps(record))
+    import pyarrow.json as pa_json
+
+    options = pa_json.ParseOptions(explicit_schema=schema)
+    return pa_json.read_json(io.BytesIO("\n".join(lines).encode()), parse_options=options)
 
 
 def _empty_rows(n: int) -> pa.Table:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from html import escape
 
 import numpy as np
@@ -27,35 +26,12 @@ def result_to_arrow(result) -> pa.Table:
     all_kinds = np.concatenate(kinds)
     if (all_kinds == 0).all():  # insert-only: the batches are the result
         return table
-    return _materialize(table, all_kinds, schema)
+    from flowsql.common.changes import ChangeBatch
+    from flowsql.table.materialize import MaterializedResult
 
-
-def _materialize(table: pa.Table, kinds: np.ndarray, schema: pa.Schema) -> pa.Table:
-    """Apply a changelog: +I/+U add a row, -U/-D remove one equal row (multiset semantics)."""
-    # Per-row Python: rows must be matched by value across the whole changelog; this runs once, on
-    # the client side, over a result the user asked to hold in memory.
-    counts: Counter = Counter()
-    order: dict = {}
-    for i, row in enumerate(zip(*(c.to_pylist() for c in table.columns))):
-        key = _hashable(row)
-        if kinds[i] in (0, 2):
-            counts[key] += 1
-            order.setdefault(key, (i, row))
-        else:
-            counts[key] -= 1
-    rows = []
-    for key, (_, row) in sorted(order.items(), key=lambda kv: kv[1][0]):
-        rows += [row] * max(0, counts[key])
-    columns = list(zip(*rows)) if rows else [[] for _ in schema]
-    return pa.table([pa.array(list(c), type=f.type) for c, f in zip(columns, schema)], schema=schema)
-
-
-def _hashable(value):
-    if isinstance(value, (list, tuple)):
-        return tuple(_hashable(v) for v in value)
-    if isinstance(value, dict):
-        return tuple(sorted((k, _hashable(v)) for k, v in value.items()))
-    return value
+    view = MaterializedResult(schema)
+    view.apply(ChangeBatch(table, all_kinds))
+    return view.table()
 
 
 def html_preview(table) -> str:

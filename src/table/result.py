@@ -146,6 +146,13 @@ class TableResult:
             return
         out.write(printer.format_footer(count, IN_SET))
 
+    def display_live(self, max_rows: int = 50, refresh_interval: float = 0.5):
+        """Show the result in a notebook as a table that updates in place until the job ends
+        (or the cell is interrupted, which cancels it); returns the final ``MaterializedResult``."""
+        from flowsql.table.live_view import display_live
+
+        return display_live(self, max_rows, refresh_interval)
+
     def _repr_html_(self) -> str:
         from html import escape
 

@@ -8,6 +8,7 @@ to the ``TableEnvironment`` and prints Flink's messages (``[INFO] Execute statem
 
 from __future__ import annotations
 
+import re
 import sys
 import time
 import traceback
@@ -68,8 +69,10 @@ class StatementRunner:
     ``running_jobs`` so the caller can wait for them before the process ends.
     """
 
-    def __init__(self, env: Any, out: TextIO | None = None, *, source: str | None = None) -> None:
+    def __init__(self, env: Any, out: TextIO | None = None, *, source: str | None = None,
+                 full_screen: bool = False) -> None:
         self.env = env
+        self.full_screen = full_screen  # the interactive shell: the 'table' result mode takes the screen
         self.out = out or sys.stdout
         self.source = source
         self.running_jobs: list[Any] = []
@@ -149,6 +152,7 @@ class StatementRunner:
                 result.cancel()
                 raise
             self.println(MESSAGE_COMPLETE)
+            self.print_warnings(result)
             return
         self.println(MESSAGE_SUBMITTED)
         self.println(f"Job ID: {job_id}")
@@ -169,6 +173,8 @@ class StatementRunner:
         elapsed = (lambda: time.monotonic() - started) if print_time else None
         mode = (self.option(RESULT_MODE_KEY) or "tableau").strip().lower()
         count = 0
+        if mode == "table" and self.full_screen:
+            return self._show_table(result)
         try:
             if streaming and mode == "changelog":
                 count = self._print_changelog(result, names, types)
@@ -189,6 +195,26 @@ class StatementRunner:
             self.println(printing.footer_text(self._rows_seen, printing.TERMINATED))
         finally:
             self._rows_seen = 0
+        self.print_warnings(result)
+        return count
+
+    def print_warnings(self, result: Any) -> None:
+        """The run's warnings (malformed records skipped, windows stalled), one line each."""
+        warnings = getattr(result, "get_warnings", None)
+        for text in warnings() if warnings is not None else []:
+            self.println(f"[WARNING] {text}")
+
+    def _show_table(self, result: Any) -> int:
+        """Flink's 'table' mode: the result full-screen, updating in place, until the user quits."""
+        from flowsql.sql_client.table_view import TableView
+
+        refresh = self.option("sql-client.display.table-mode.refresh-interval", "1s")
+        view = TableView(result, max_width=self.max_column_width(), zone=self.time_zone(),
+                         refresh=_seconds(refresh, 1.0))
+        count = view.run()
+        self.interrupted = view.status == "CANCELED"
+        self.println(printing.footer_text(count, printing.RECEIVED if view.status != "CANCELED"
+                                          else printing.TERMINATED))
         return count
 
     def _count_rows(self, n: int) -> None:
@@ -255,6 +281,8 @@ class StatementRunner:
                 self.println(f"[ERROR] Job {getattr(job, 'job_id', '?')} failed. Reason:")
                 self.println(self.describe_error(error, "", 1, 1, None))
                 ok = False
+            else:
+                self.print_warnings(job)
         return ok
 
     def cancel_jobs(self) -> None:
@@ -273,6 +301,15 @@ def _is_query(text: str) -> bool:
     """A SELECT-like statement, whose rows are printed even when the engine runs it as a job."""
     head = text.lstrip(" \t\r\n(").split(None, 1)
     return bool(head) and head[0].upper() in ("SELECT", "WITH", "VALUES", "TABLE")
+
+
+def _seconds(text: str, default: float) -> float:
+    """A duration such as '1s', '500 ms' or '2' (seconds)."""
+    match = re.fullmatch(r"\s*([\d.]+)\s*(ms|s|sec|seconds?)?\s*", str(text))
+    if not match:
+        return default
+    value = float(match.group(1))
+    return value / 1000 if match.group(2) == "ms" else value
 
 
 def _counting(batches: Any, count: Callable[[int], None]) -> Any:

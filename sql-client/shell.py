@@ -64,7 +64,7 @@ class Shell:
     ) -> None:
         self.env = env
         self.out = out or sys.stdout
-        self.runner = StatementRunner(env, self.out)
+        self.runner = StatementRunner(env, self.out, full_screen=self.out.isatty())
         self.completer = SqlCompleter(env)
         self.session = PromptSession(
             history=self._history(history_path),

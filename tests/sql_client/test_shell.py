@@ -46,7 +46,8 @@ def shell(request, tmp_path):
         env = dict(os.environ, PROMPT_TOOLKIT_NO_CPR="1", TERM="xterm", FLOWSQL_HOME=str(tmp_path),
                    COLUMNS="160", LINES="50")
         # one row per micro-batch, so the changelog is Flink's row-at-a-time sequence
-        options = ["-D", "sql-client.display.print-time-cost=false", "-D", "flowsql.exec.batch.max-rows=1"]
+        options = ["-D", "sql-client.display.print-time-cost=false", "-D", "flowsql.exec.batch.max-rows=1",
+                   "-D", "sql-client.execution.result-mode=tableau"]  # table mode: test_table_mode.py
         if backend == "fake":
             command, args = sys.executable, [str(HERE / "fake_flowsql.py")] + options
         else:

@@ -28,6 +28,7 @@ examples:
   flowsql -f job.sql                        run a job file
   flowsql -i tables.sql                     define tables first, then start the shell
   flowsql -f job.sql -D day=2024-01-01      run job.sql with ${day} replaced by 2024-01-01
+  flowsql -f job.sql -s ckpt/<job-id>/chk-7 resume job.sql from a checkpoint (-s ckpt: the newest one)
   flowsql -D execution.runtime-mode=batch -e "SELECT 1;"
   echo "SELECT 1;" | flowsql                statements from standard input run like a file
 
@@ -53,7 +54,13 @@ def build_parser() -> argparse.ArgumentParser:
                         help="run FILE first, silently (DDL, SET, USE); repeatable")
     parser.add_argument("-D", dest="defines", metavar="KEY=VALUE", action="append", default=[],
                         help="set a session option and the ${KEY} variable; repeatable")
+    parser.add_argument("-s", "--fromSavepoint", dest="recovery_path", metavar="PATH",
+                        help="restore jobs from this checkpoint (<dir>/<job-id>/chk-<n>) or the newest intact "
+                             "checkpoint under this folder; sets 'execution.state-recovery.path'")
     parser.add_argument("--no-color", action="store_true", help="no syntax highlighting in the shell")
+    parser.add_argument("--no-persistent-catalog", action="store_true",
+                        help="the shell neither loads nor saves $FLOWSQL_HOME/catalog.sql (permanent tables, "
+                             "views, functions and databases kept between sessions)")
     parser.add_argument("--history", metavar="FILE",
                         help="shell history file (default: $FLOWSQL_HOME/history, ~/.flowsql/history)")
     from flowsql import __version__
@@ -106,6 +113,8 @@ def run(
     except ValueError as error:
         print(f"flowsql: error: {error}", file=sys.stderr)
         return 2
+    if args.recovery_path:
+        options["execution.state-recovery.path"] = args.recovery_path
 
     try:
         script, source = _read_script(args, stdin)
@@ -140,7 +149,12 @@ def run(
         if script is None:
             from flowsql.sql_client.shell import Shell
 
-            return Shell(env, color=not args.no_color, history_path=args.history).run()
+            catalog = None
+            if not args.no_persistent_catalog:
+                from flowsql.catalog.persistent import PersistentCatalog
+
+                catalog = PersistentCatalog(env)
+            return Shell(env, color=not args.no_color, history_path=args.history, catalog=catalog).run()
 
         runner = StatementRunner(env, out, source=source)
         if source is not None:

@@ -61,8 +61,10 @@ class Shell:
         color: bool = True,
         history_path: str | os.PathLike | None = None,
         out: TextIO | None = None,
+        catalog: Any = None,
     ) -> None:
         self.env = env
+        self.catalog = catalog  # a PersistentCatalog, or None
         self.out = out or sys.stdout
         self.runner = StatementRunner(env, self.out, full_screen=self.out.isatty())
         self.completer = SqlCompleter(env)
@@ -100,6 +102,7 @@ class Shell:
 
     def run(self) -> int:
         self.println(BANNER)
+        self._load_catalog()
         try:
             while True:
                 try:
@@ -130,9 +133,30 @@ class Shell:
                     self.runner.run(statement, line=line, column=column, script=text)
                 except KeyboardInterrupt:  # Ctrl-C before any result arrived
                     self.println("\n[INFO] Statement cancelled.")
+                self._save_catalog()
                 self.completer.refresh()
             self.println()
         return True
+
+    def _load_catalog(self) -> None:
+        if self.catalog is None:
+            return
+        count, warnings = self.catalog.load()
+        for warning in warnings:
+            self.println(f"[WARNING] {warning}")
+        if count:
+            self.println(f"[INFO] Restored {count} catalog object{'s' if count > 1 else ''} from {self.catalog.path} "
+                         "(--no-persistent-catalog starts without them).")
+            self.println()
+        self.completer.refresh()
+
+    def _save_catalog(self) -> None:
+        if self.catalog is None:
+            return
+        try:
+            self.catalog.sync()
+        except OSError as error:
+            self.println(f"[WARNING] Could not save the catalog to {self.catalog.path}: {error.strerror}")
 
     def _finish_jobs(self) -> int:
         """Jobs run inside this process: wait for the ones still running (Ctrl-C cancels them)."""

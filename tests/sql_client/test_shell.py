@@ -49,7 +49,7 @@ def shell(request, tmp_path):
         options = ["-D", "sql-client.display.print-time-cost=false", "-D", "flowsql.exec.batch.max-rows=1",
                    "-D", "sql-client.execution.result-mode=tableau"]  # table mode: test_table_mode.py
         if backend == "fake":
-            command, args = sys.executable, [str(HERE / "fake_flowsql.py")] + options
+            command, args = sys.executable, [str(HERE / "fake_flowsql.py"), "--no-persistent-catalog"] + options
         else:
             command = shutil.which("flowsql") or sys.executable
             args = options if command != sys.executable else ["-m", "flowsql.sql_client.cli"] + options

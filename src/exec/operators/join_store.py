@@ -25,7 +25,7 @@ _NULL_KEY = -1  # the key of rows with a NULL join key: stored (to be retracted)
 
 @dataclass
 class _Run:
-    table: pa.Table  # entries base .. base + len, one chunk
+    table: pa.Table  # entries base .. base + len (the chunks of the batches that made the run)
     keys_sorted: np.ndarray
     order: np.ndarray  # local positions sorted by key
     base: int
@@ -148,12 +148,15 @@ class JoinSideStore:
         self.size = start + n
         self.entries["key"][start: self.size] = np.where(keys < 0, _NULL_KEY, keys)
         order = np.argsort(keys, kind="stable")
-        self.runs.append(_Run(table.combine_chunks(), keys[order], order, start))
+        self.runs.append(_Run(table, keys[order], order, start))
         while len(self.runs) > 1 and self.runs[-1].table.num_rows * 2 >= self.runs[-2].table.num_rows:
             newer, older = self.runs.pop(), self.runs.pop()
-            merged_keys = self.entries["key"][older.base: older.base + older.table.num_rows + newer.table.num_rows]
-            order = np.argsort(merged_keys, kind="stable")
-            table = pa.concat_tables([older.table, newer.table]).combine_chunks()
-            self.runs.append(_Run(table, merged_keys[order], order, older.base))
+            # Both runs are sorted by key: a stable sort of the two concatenated runs is a linear
+            # merge (timsort), and the rows themselves are only chained, never copied.
+            keys_sorted = np.concatenate([older.keys_sorted, newer.keys_sorted])
+            merge = np.argsort(keys_sorted, kind="stable")
+            order = np.concatenate([older.order, newer.order + older.table.num_rows])[merge]
+            table = pa.concat_tables([older.table, newer.table])
+            self.runs.append(_Run(table, keys_sorted[merge], order, older.base))
         return start
 

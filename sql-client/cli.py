@@ -26,9 +26,15 @@ EPILOG = """\
 examples:
   flowsql                                   start the interactive shell
   flowsql -f job.sql                        run a job file
+  flowsql test pipelines/                   run each pipelines/NAME.sql on NAME/input/ files and
+                                            compare its sinks with NAME/expected/ files
   flowsql -i tables.sql                     define tables first, then start the shell
+  flowsql server --port 8081 --token T      run a job server (REST API and web UI at http://127.0.0.1:8081/)
+  flowsql -f job.sql --server http://127.0.0.1:8081 --token T [--attach]
+                                            submit job.sql to that server (--attach waits for its jobs)
   flowsql -f job.sql -D day=2024-01-01      run job.sql with ${day} replaced by 2024-01-01
   flowsql -f job.sql -s ckpt/<job-id>/chk-7 resume job.sql from a checkpoint (-s ckpt: the newest one)
+  flowsql state inspect ckpt/<job-id>/chk-7 list what a checkpoint holds (--operator/--state: its rows)
   flowsql -D execution.runtime-mode=batch -e "SELECT 1;"
   echo "SELECT 1;" | flowsql                statements from standard input run like a file
 
@@ -57,6 +63,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-s", "--fromSavepoint", dest="recovery_path", metavar="PATH",
                         help="restore jobs from this checkpoint (<dir>/<job-id>/chk-<n>) or the newest intact "
                              "checkpoint under this folder; sets 'execution.state-recovery.path'")
+    parser.add_argument("--server", metavar="URL",
+                        help="submit the -f file (or -e statements) to the job server at URL (see `flowsql server "
+                             "--help`) instead of running it here; prints the job ids and returns")
+    parser.add_argument("--token", default=os.environ.get("FLOWSQL_TOKEN"),
+                        help="the job server's token (default: $FLOWSQL_TOKEN)")
+    parser.add_argument("--attach", action="store_true",
+                        help="with --server: wait for the submitted jobs and print how they ended")
     parser.add_argument("--no-color", action="store_true", help="no syntax highlighting in the shell")
     parser.add_argument("--no-persistent-catalog", action="store_true",
                         help="the shell neither loads nor saves $FLOWSQL_HOME/catalog.sql (permanent tables, "
@@ -107,6 +120,19 @@ def run(
     """``main`` with its collaborators injectable (tests pass a fake environment and a buffer)."""
     out = stdout or sys.stdout
     stdin = stdin or sys.stdin
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["test"]:
+        from flowsql.sql_client.pipeline_test import main as test_main
+
+        return test_main(argv[1:])
+    if argv[:1] == ["server"]:
+        from flowsql.server.main import main as server_main
+
+        return server_main(argv[1:], env_factory or create_environment)
+    if argv[:1] == ["state"]:  # flowsql state inspect <path>: a checkpoint, read-only
+        from flowsql.sql_client.state_inspect import main as state_main
+
+        return state_main(argv[1:], out)
     args = build_parser().parse_args(argv)
     try:
         options = parse_defines(args.defines)
@@ -124,6 +150,14 @@ def run(
         return 1
     if script is not None:
         script = substitute(script, options)
+    if args.server:
+        if script is None:
+            print("flowsql: error: --server needs a job file (-f FILE) or statements (-e SQL)", file=sys.stderr)
+            return 2
+        from flowsql.sql_client.remote import submit
+
+        return submit(args.server, script, source=source, options=options, token=args.token,
+                      attach=args.attach, out=out)
 
     from flowsql.sql_client.runner import MESSAGE_ERROR, MESSAGE_EXECUTE_FILE, StatementRunner, run_script
 

@@ -26,6 +26,10 @@ MESSAGE_COMPLETE = "[INFO] Complete execution of the SQL update statement."
 MESSAGE_ERROR = "[ERROR] Could not execute SQL statement. Reason:"
 MESSAGE_EXECUTE_FILE = "[INFO] Executing SQL from file."
 
+# Like Flink's client, the rows of SHOW / DESCRIBE are never cut to the column width: a job id
+# printed by SHOW JOBS must be whole to be pasted into STOP JOB.
+STATEMENT_MAX_WIDTH = 10_000
+
 RESULT_MODE_KEY = "sql-client.execution.result-mode"
 RESULT_MODES = ("table", "changelog", "tableau")
 
@@ -42,6 +46,9 @@ RESET           Resets a session configuration property. Syntax: "RESET '<key>';
 
 Any SQL statement ends with ';': CREATE / DROP / ALTER, SELECT, INSERT INTO, EXECUTE STATEMENT SET,
 SHOW, DESCRIBE, EXPLAIN, USE.
+
+Jobs: SHOW JOBS lists them; DESCRIBE JOB '<id>' shows one; SHOW JOB '<id>' shows its operators
+(rows, rates, watermarks, backpressure, state size); STOP JOB '<id>' cancels it.
 
 Hint: Make sure that a statement ends with ";" for finalizing (multi-line) statements.
 Hint: Ctrl-C cancels a running query; Ctrl-D or QUIT; leaves.
@@ -147,7 +154,7 @@ class StatementRunner:
         if self.option_bool("table.dml-sync"):
             self.println(MESSAGE_SYNC)
             try:
-                result.wait()
+                self._wait(result)
             except KeyboardInterrupt:
                 result.cancel()
                 raise
@@ -173,7 +180,7 @@ class StatementRunner:
         elapsed = (lambda: time.monotonic() - started) if print_time else None
         mode = (self.option(RESULT_MODE_KEY) or "tableau").strip().lower()
         count = 0
-        if mode == "table" and self.full_screen:
+        if mode == "table" and self.full_screen and _is_query(text):  # SHOW, DESCRIBE ... print, as in Flink
             return self._show_table(result)
         try:
             if streaming and mode == "changelog":
@@ -184,7 +191,8 @@ class StatementRunner:
                     names, types, _counting(result.change_batches(), self._count_rows),
                     self.write, with_op=streaming, widths="types" if streaming else "data",
                     footer=printing.RECEIVED if streaming else printing.IN_SET,
-                    max_width=self.max_column_width(), zone=self.time_zone(), flush=self.out.flush,
+                    max_width=self.max_column_width() if streaming or _is_query(text) else STATEMENT_MAX_WIDTH,
+                    zone=self.time_zone(), flush=self.out.flush,
                     seconds=elapsed,
                 )
         except KeyboardInterrupt:
@@ -271,7 +279,7 @@ class StatementRunner:
         while self.running_jobs:
             job = self.running_jobs.pop(0)
             try:
-                job.wait()
+                self._wait(job)
             except KeyboardInterrupt:
                 for other in [job] + self.running_jobs:
                     _cancel(other)
@@ -284,6 +292,16 @@ class StatementRunner:
             else:
                 self.print_warnings(job)
         return ok
+
+    def _wait(self, result: Any) -> None:
+        """Wait for a submitted job; a bounded one shows its progress on a terminal's stderr meanwhile."""
+        job = getattr(result, "job", None)
+        if job is not None and getattr(job, "sources", None) and all(r.bounded for r in job.roots):
+            from flowsql.sql_client.progress import should_draw, wait_with_progress
+
+            if should_draw(sys.stderr):
+                wait_with_progress(job, sys.stderr)
+        result.wait()
 
     def cancel_jobs(self) -> None:
         for job in self.running_jobs:

@@ -3,20 +3,23 @@ same process, and the cost of applying a 0.1 % refresh incrementally against rec
 
 Not a test: it prints a table and never fails on slowness. Usage::
 
-    python tpch/benchmark.py --sf 0.1 [--sf 1] [--query 1,6] [--chunk-rows 10000]
+    python tpch/benchmark.py --sf 0.1 [--sf 1] [--query 1,6] [--chunk-rows 10000] [--repeat 3]
 
-``refresh`` is the time to stream the initial load plus the refresh minus the time to stream the
-initial load alone (the incremental cost of the refresh); ``recompute`` is a batch run on the
-refreshed data. The difference of two runs is noisy (it can come out as ~0): a job that pauses
-after the initial load would measure it directly. Peak memory is the process's maximum resident
-size so far.
+Each time is the best of ``--repeat`` runs. ``refresh`` is measured within one streaming run: every
+table's stream pauses after the initial load until all have delivered it (the memory connector's
+``pause.group``), and the refresh is the time from the first refresh row to the end of the job.
+``recompute`` is a batch run on the refreshed data. ``peak MB`` is the highest resident memory of
+the process seen while the query's runs went on (sampled every 10 ms), the data sets included.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
+import os
 import resource
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -25,49 +28,99 @@ sys.path.insert(0, str(Path(__file__).parent))
 import duckdb
 import run as tpch
 
-
-def _timed(fn) -> float:
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
+_groups = itertools.count(1)
 
 
-def _duckdb_time(tables, number: int) -> float:
+class PeakMemory:
+    """The highest resident set size of this process while the block runs, in MB."""
+
+    def __init__(self) -> None:
+        self.peak = 0.0
+        self._stop = threading.Event()
+
+    def _rss(self) -> float:
+        try:
+            with open("/proc/self/statm") as f:
+                return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+        except OSError:  # not Linux: the peak of the whole process so far
+            return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.01):
+            self.peak = max(self.peak, self._rss())
+
+    def __enter__(self) -> "PeakMemory":
+        self.peak = self._rss()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, self._rss())
+
+
+def _best(fn, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def _duckdb_time(tables, number: int, repeat: int) -> float:
     con = duckdb.connect()
     for name, table in tables.items():
         con.register(name, table)
     sql = tpch.query_text(number)
-    return _timed(lambda: con.execute(sql).fetchall())
+    con.execute(sql).fetchall()  # warm-up: DuckDB's first run pays for its catalog
+    return _best(lambda: con.execute(sql).fetchall(), repeat)
 
 
-def _flowsql_time(streams, mode: str, number: int, chunk_rows: int, max_rows: int) -> float:
-    env = tpch.make_env(streams, mode, number, chunk_rows, max_rows)
-    return _timed(lambda: tpch.run_flowsql(env, number))
+def _flowsql_time(streams, mode: str, number: int, chunk_rows: int, max_rows: int, repeat: int) -> float:
+    def once():
+        env = tpch.make_env(streams, mode, number, chunk_rows, max_rows)
+        tpch.run_flowsql(env, number)
+    return _best(once, repeat)
 
 
-def _peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def _refresh_time(tables, streams, number: int, chunk_rows: int, max_rows: int, repeat: int) -> float:
+    """The time from the first refresh row (after the whole initial load went through) to the end."""
+    from flowsql.connectors import memory
+
+    times = []
+    for _ in range(repeat):
+        group = f"tpch-refresh-{next(_groups)}"
+        env = tpch.make_env(streams, "streaming", number, chunk_rows, max_rows, pause_group=group,
+                            pause_at={name: table.num_rows for name, table in tables.items()})
+        tpch.run_flowsql(env, number)
+        end = time.perf_counter()
+        resumed = memory.resumed_at(group)
+        times.append(end - resumed if resumed is not None else float("nan"))
+    return min(times)
 
 
-def benchmark(sf: float, numbers: list[int], chunk_rows: int, max_rows: int) -> None:
+def benchmark(sf: float, numbers: list[int], chunk_rows: int, max_rows: int, repeat: int) -> None:
     tables = tpch.load(sf)
     refresh = tpch.make_refresh(tables, 0.001)
     plain = tpch.changelogs(tables, None)
     with_refresh = tpch.changelogs(tables, refresh)
     after = tpch.changelogs(tpch.refreshed(tables, refresh), None)
-    print(f"TPC-H SF {sf:g}: times in seconds; ratios against DuckDB (batch, streaming) and against "
+    print(f"TPC-H SF {sf:g}: best of {repeat}, seconds; ratios against DuckDB (batch, streaming) and against "
           f"recomputing (refresh)")
     print(f"{'query':<6}{'duckdb':>9}{'batch':>9}{'×':>7}{'stream':>9}{'×':>7}{'refresh':>9}{'recompute':>10}"
           f"{'speedup':>9}{'peak MB':>9}")
     for number in numbers:
-        duck = _duckdb_time(tables, number)
-        batch = _flowsql_time(plain, "batch", number, chunk_rows, max_rows)
-        stream = _flowsql_time(plain, "streaming", number, chunk_rows, max_rows)
-        full = _flowsql_time(with_refresh, "streaming", number, chunk_rows, max_rows)
-        refresh_cost = max(full - stream, 1e-6)
-        recompute = _flowsql_time(after, "batch", number, chunk_rows, max_rows)
+        with PeakMemory() as memory:
+            duck = _duckdb_time(tables, number, repeat)
+            batch = _flowsql_time(plain, "batch", number, chunk_rows, max_rows, repeat)
+            stream = _flowsql_time(plain, "streaming", number, chunk_rows, max_rows, repeat)
+            refresh_cost = _refresh_time(tables, with_refresh, number, chunk_rows, max_rows, repeat)
+            recompute = _flowsql_time(after, "batch", number, chunk_rows, max_rows, repeat)
         print(f"Q{number:02d}  {duck:9.3f}{batch:9.3f}{batch / duck:7.1f}{stream:9.3f}{stream / duck:7.1f}"
-              f"{refresh_cost:9.3f}{recompute:10.3f}{recompute / refresh_cost:9.1f}{_peak_mb():9.0f}", flush=True)
+              f"{refresh_cost:9.3f}{recompute:10.3f}{recompute / refresh_cost:9.1f}{memory.peak:9.0f}", flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -76,10 +129,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--query", default="")
     parser.add_argument("--chunk-rows", type=int, default=0, help="random stream chunks (0: max-rows batches)")
     parser.add_argument("--max-rows", type=int, default=65536)
+    parser.add_argument("--repeat", type=int, default=1, help="runs of each measurement (the best counts)")
     args = parser.parse_args(argv)
     numbers = [int(q) for q in args.query.split(",") if q] or list(range(1, 23))
     for sf in args.sf or [0.1, 1.0]:
-        benchmark(sf, numbers, args.chunk_rows, args.max_rows)
+        benchmark(sf, numbers, args.chunk_rows, args.max_rows, args.repeat)
     return 0
 
 

@@ -154,7 +154,11 @@ def query_text(number: int) -> str:
 
 
 def make_env(streams: dict[str, tuple[pa.Table, np.ndarray | None]], mode: str, seed: int = 0,
-             chunk_rows: int = 0, max_rows: int = 4096):
+             chunk_rows: int = 0, max_rows: int = 4096, pause_group: str | None = None,
+             pause_at: dict[str, int] | None = None):
+    """A table environment with every stream as a ``flowsql-memory`` table. With ``pause_group``
+    each stream pauses at row ``pause_at[name]`` (default: its end) until all have got there (see
+    ``flowsql.connectors.memory``): the benchmark times the refresh after the initial load."""
     from flowsql.connectors import memory
     from flowsql.table import EnvironmentSettings, TableEnvironment
 
@@ -168,6 +172,9 @@ def make_env(streams: dict[str, tuple[pa.Table, np.ndarray | None]], mode: str, 
         options = f"'connector' = 'flowsql-memory', 'table-id' = '{table_id}'"
         if chunk_rows and mode != "batch":
             options += f", 'chunk.max-rows' = '{chunk_rows}', 'chunk.seed' = '{rng.randrange(1 << 30)}'"
+        if pause_group is not None:
+            at = (pause_at or {}).get(name, table.num_rows)
+            options += f", 'pause.group' = '{pause_group}', 'pause.at-row' = '{at}'"
         env.execute_sql(f"CREATE TABLE {name} ({columns}) WITH ({options})")
     return env
 

@@ -30,9 +30,17 @@ DEFAULTS: dict[str, str] = {
     "sql-client.display.print-time-cost": "true",
     "sql-client.verbose": "false",
     "sql-client.execution.max-table-result.rows": "1000000",
+    # Window emit strategies (Flink's experimental options); delays have no default, as in Flink.
+    "table.exec.emit.early-fire.enabled": "false",
+    "table.exec.emit.late-fire.enabled": "false",
+    "table.exec.emit.allow-lateness": "0 ms",
+    # flowsql's own: where window operators write the late rows they drop ('' = nowhere).
+    "flowsql.exec.late-rows.sink": "",
     # flowsql's own: micro-batch bounds of the runtime (rows and milliseconds).
     "flowsql.exec.batch.max-rows": "65536",
     "flowsql.exec.batch.max-latency": "100 ms",
+    # flowsql's own: warn when a window holds rows and its watermark has not moved for this long.
+    "flowsql.watermark.stall-warning": "60 s",
 }
 
 _DURATION = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$")

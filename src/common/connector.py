@@ -3,20 +3,26 @@
 A connector module registers a ``ConnectorFactory`` under its ``'connector'`` identifier. The
 planner asks the factory for a ``TableSource`` or ``TableSink`` given a ``ConnectorContext``
 (the table's resolved schema and options); the runtime then reads ``ChangeBatch``es from a
-``SourceReader`` and writes them into the sink. Sources are replayable through ``position()`` and
-``seek()`` so checkpoints can record and restore where they are.
+``SourceReader`` and writes them into the sink. Sources are replayable through
+``snapshot_position()`` and ``restore_position()`` so checkpoints can record and restore where
+they are; sinks take part in checkpoints through ``snapshot_state`` / ``notify_checkpoint_complete``
+/ ``restore_state`` (two-phase commit) or say they cannot (``delivery_guarantee``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flowsql.common.changelog import ChangelogMode
 from flowsql.common.changes import ChangeBatch
 from flowsql.common.config import Config
 from flowsql.common.errors import ConnectorError
 from flowsql.common.types import DataType
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pyarrow as pa
 
 
 @dataclass(frozen=True)
@@ -68,7 +74,7 @@ class ColumnPredicate:
 
 
 class SourceReader:
-    """Reads one source's change batches in order; replayable via position()/seek()."""
+    """Reads one source's change batches in order; replayable via snapshot/restore_position()."""
 
     def poll(self, max_rows: int) -> ChangeBatch | None:
         """The next batch of at most ``max_rows`` rows, or None if nothing is available right now."""
@@ -79,15 +85,22 @@ class SourceReader:
         """True once a bounded source has produced everything."""
         raise NotImplementedError
 
-    def position(self) -> Any:
-        """A JSON-serializable position from which seek() resumes exactly after the last polled row."""
-        return None
+    def snapshot_position(self) -> Any:
+        """A JSON-serializable position from which ``restore_position`` resumes exactly after the
+        last polled row; a checkpoint records it. Sources that cannot rewind keep this default."""
+        raise ConnectorError(f"this source ({type(self).__name__}) cannot be replayed, so a job reading it "
+                             "cannot take checkpoints",
+                             hint="RESET 'execution.checkpointing.interval' to run the job without checkpoints")
 
-    def seek(self, position: Any) -> None:
-        raise ConnectorError("this source cannot be restored from a checkpoint position")
+    def restore_position(self, position: Any) -> None:
+        """Continue after the rows that were polled when ``snapshot_position`` returned ``position``."""
+        raise ConnectorError(f"this source ({type(self).__name__}) cannot be replayed from a checkpoint",
+                             hint="start the job without 'execution.state-recovery.path'")
+
+    progress_unit = "rows"  # what ``progress()`` counts: "rows" or "bytes"
 
     def progress(self) -> tuple[int, int] | None:
-        """(done, total) in rows or bytes for bounded sources, to draw a progress bar; None if unknown."""
+        """(done, total) in ``progress_unit`` for bounded sources, to draw a progress bar; None if unknown."""
         return None
 
     def close(self) -> None:
@@ -128,6 +141,38 @@ class TableSource:
         """A short summary for EXPLAIN (e.g. ``filesystem path=/data/x.csv format=csv``)."""
         return type(self).__name__
 
+    def skipped_records(self) -> list[tuple[str, int, str]]:
+        """Malformed records skipped so far, as (file or place, count, the option that allowed it),
+        so the job can report them instead of dropping them silently."""
+        return []
+
+
+class LookupFunction:
+    """Finds a table's rows by key, a whole batch of keys at a time (for lookup joins).
+
+    ``keys`` has one column per lookup key column (named and typed as the table's columns); the
+    answer pairs every matching table row with the position of the key row it matches (a key may
+    match several rows or none). NULL keys match nothing. ``open`` receives the job's clock, which
+    drives cache expiry and reloads.
+    """
+
+    def open(self, clock: Any) -> None:
+        pass
+
+    def lookup(self, keys: "pa.Table") -> tuple["np.ndarray", "pa.Table"]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        pass
+
+
+class LookupTableSource:
+    """Capability of a ``TableSource`` whose rows can be looked up by key columns (Flink's
+    LookupTableSource). A connector factory offering it sets ``supports_lookup = True``."""
+
+    def create_lookup_function(self, key_columns: list[str]) -> LookupFunction:
+        raise NotImplementedError
+
 
 class TableSink:
     """Where a job writes. Declares the changelog it accepts; receives batches; commits at the end."""
@@ -147,7 +192,20 @@ class TableSink:
         """End of input: flush and make the output final."""
 
     def close(self) -> None:
-        pass
+        """Release files and connections; never commit here (a failed job closes its sinks too)."""
+
+    def snapshot_state(self, checkpoint_id: int) -> Any:
+        """At a checkpoint barrier: pre-commit what was written so far and return the pending
+        transaction (JSON-serializable), to be committed by ``notify_checkpoint_complete``. Sinks
+        that cannot take part (at-least-once) keep this default."""
+        return None
+
+    def notify_checkpoint_complete(self, checkpoint_id: int) -> None:
+        """Checkpoint ``checkpoint_id`` is durable: commit its transactions (and earlier ones)."""
+
+    def restore_state(self, state: Any) -> None:
+        """Before ``open`` after a failure: commit the pending transactions of the checkpoint the
+        job restarts from (``state``, None when there is none) and discard anything written after it."""
 
     def describe(self) -> str:
         return type(self).__name__
@@ -157,6 +215,7 @@ class ConnectorFactory:
     """Creates sources and sinks for one ``'connector'`` identifier."""
 
     identifier: str = ""
+    supports_lookup: bool = False  # its sources are LookupTableSources (usable in lookup joins)
     required_options: tuple[str, ...] = ()
     optional_options: tuple[str, ...] = ()
 

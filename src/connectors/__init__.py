@@ -17,6 +17,7 @@ _BUILT_IN: dict[str, str] = {
     "print": "flowsql.connectors.print",
     "blackhole": "flowsql.connectors.blackhole",
     "flowsql-memory": "flowsql.connectors.memory",
+    "nexmark": "flowsql.connectors.nexmark",
 }
 
 _registered: dict[str, ConnectorFactory] = {}
@@ -47,3 +48,16 @@ def find_factory(identifier: str, table_name: str) -> ConnectorFactory:
     hint = (suggestion + " " if suggestion else "") + "available connectors: " + ", ".join(available)
     raise ConnectorError(f"Could not find any factory for identifier '{identifier}' "
                          f"(used by table {table_name})", location=f"table {table_name}", hint=hint)
+
+
+def lookup_connectors() -> list[str]:
+    """Identifiers of the connectors whose tables can be looked up by key (lookup joins)."""
+    out = []
+    for identifier in available_connectors():
+        try:
+            factory = find_factory(identifier, identifier)
+        except ConnectorError:
+            continue
+        if getattr(factory, "supports_lookup", False):
+            out.append(identifier)
+    return out

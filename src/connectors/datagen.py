@@ -113,10 +113,10 @@ class DataGenReader(SourceReader):
         schema = pa.schema([pa.field(c.name, c.type.to_arrow()) for c in self.source.columns])
         return pa.Table.from_arrays([arrays[c.name] for c in self.source.columns], schema=schema)
 
-    def position(self) -> dict[str, Any]:
+    def snapshot_position(self) -> dict[str, Any]:
         return {"rows": self.emitted, "seed": self.seed}
 
-    def seek(self, position: dict[str, Any]) -> None:
+    def restore_position(self, position: dict[str, Any]) -> None:
         self.emitted = int(position["rows"])
         self.seed = int(position["seed"])
         self._restart_clock()

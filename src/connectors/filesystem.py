@@ -19,6 +19,8 @@ from flowsql.common.connector import (
     ColumnPredicate,
     ConnectorContext,
     ConnectorFactory,
+    LookupFunction,
+    LookupTableSource,
     SourceReader,
     TableSink,
     TableSource,
@@ -47,13 +49,16 @@ def table_format(context: ConnectorContext, data_columns: list[Column]) -> Forma
     """The table's format, given its own (unprefixed) options; unknown options are rejected first."""
     name = context.option("format", required=True)
     cls = format_class(name, f"table {context.table_name}")
-    check_options(context, "filesystem", SOURCE_SINK_OPTIONS + tuple(f"{name}.{k}" for k in cls.option_keys))
+    from flowsql.connectors.lookup_cache import LOOKUP_OPTIONS
+
+    check_options(context, "filesystem",
+                  SOURCE_SINK_OPTIONS + LOOKUP_OPTIONS + tuple(f"{name}.{k}" for k in cls.option_keys))
     prefix = f"{name}."
     own = {k[len(prefix):]: v for k, v in context.options.items() if k.startswith(prefix)}
     return create_format(name, data_columns, own, f"table {context.table_name}")
 
 
-class FileSystemSource(TableSource):
+class FileSystemSource(TableSource, LookupTableSource):
     def __init__(self, context: ConnectorContext) -> None:
         self.context = context
         self.path = context.option("path", required=True)
@@ -74,6 +79,9 @@ class FileSystemSource(TableSource):
         self.default_partition = context.option("partition.default-name", DEFAULT_PARTITION_NAME)
         self.columns = list(context.columns)
         self.predicates: list[ColumnPredicate] = []
+        from flowsql.connectors.lookup_cache import LookupCacheOptions
+
+        self.lookup_options = LookupCacheOptions.from_context(context)  # checked here, used by lookup joins
 
     def apply_projection(self, columns: list[str]) -> bool:
         by_name = {c.name: c for c in self.context.columns}
@@ -109,6 +117,26 @@ class FileSystemSource(TableSource):
         from flowsql.connectors.filesystem_sql import scan_sql
         return scan_sql(self) if self.bounded else None
 
+    def skipped_records(self) -> list[tuple[str, int, str]]:
+        option = f"{self.format.name}.ignore-parse-errors = true"
+        return [(path, count, option) for path, count in self.format.skipped_by_file.items()]
+
+    def create_lookup_function(self, key_columns: list[str]) -> LookupFunction:
+        """Lookups read the files whole (there is no index), cached as 'lookup.cache' says."""
+        from flowsql.connectors.lookup_cache import CachingLookupFunction
+
+        return CachingLookupFunction(self._read_all, self.schema(), key_columns, self.lookup_options)
+
+    def _read_all(self) -> pa.Table:
+        reader = FileSystemReader(self)
+        tables = []
+        while not reader.finished:
+            batch = reader.poll(1 << 20)
+            if batch is None:
+                break
+            tables.append(batch.table)
+        return pa.concat_tables(tables) if tables else self.schema().empty_table()
+
     def describe(self) -> str:
         text = f"filesystem path={self.path} format={self.format.name}"
         if self.monitor_interval_ms is not None:
@@ -139,6 +167,8 @@ def _expression(p: ColumnPredicate) -> ds.Expression | None:
 class FileSystemReader(SourceReader):
     """Reads the files in order, in batches of at most ``max_rows`` rows; see the module docstring."""
 
+    progress_unit = "bytes"  # progress() counts the bytes of the files read to their end
+
     def __init__(self, source: FileSystemSource, clock=time.monotonic) -> None:
         self.source = source
         self.clock = clock
@@ -153,6 +183,7 @@ class FileSystemReader(SourceReader):
         self.chunks: Iterator[pa.Table] | None = None
         self.pending: pa.Table | None = None
         self.chunk_rows = 65536
+        self.current_split: str | None = None  # the file the last batch came from (its watermark split)
 
     @property
     def skipped_records(self) -> int:
@@ -170,6 +201,7 @@ class FileSystemReader(SourceReader):
                 out = self.pending.slice(0, max_rows)
                 self.pending = self.pending.slice(out.num_rows)
                 self.row_offset += out.num_rows
+                self.current_split = self.files[self.file_index].path
                 return ChangeBatch(out)
             if self.chunks is None:
                 if self.file_index >= len(self.files) and not self._rescan():
@@ -229,12 +261,12 @@ class FileSystemReader(SourceReader):
         arrays = [pa.repeat(a, chunk.num_rows) if isinstance(a, pa.Scalar) else a for a in arrays]
         return pa.Table.from_arrays(arrays, schema=self.schema)
 
-    def position(self) -> list:
+    def snapshot_position(self) -> list:
         if self.source.bounded:
             return [self.file_index, self.row_offset]
         return [self.file_index, self.row_offset, [f.path for f in self.files]]
 
-    def seek(self, position: list) -> None:
+    def restore_position(self, position: list) -> None:
         self.file_index, self.row_offset = int(position[0]), int(position[1])
         if len(position) > 2:
             known = {f.path: f for f in self.source.files()}
@@ -255,6 +287,7 @@ class FileSystemReader(SourceReader):
 
 class FileSystemFactory(ConnectorFactory):
     identifier = "filesystem"
+    supports_lookup = True
     required_options = ("path", "format")
     optional_options = SOURCE_SINK_OPTIONS[2:]
 

@@ -1,17 +1,26 @@
-"""The ``filesystem`` connector's sink: rolling part files, optionally in ``k=v/`` partition folders.
+"""The ``filesystem`` connector's sink: rolling part files committed in two phases, like Flink's FileSink.
 
-Rows go to hidden in-progress files (``.part-<uuid>-<n>.<ext>.inprogress``); a file rolls over
-when it reaches ``sink.rolling-policy.file-size``. ``finish()`` closes every file and renames it
-to its final name ``part-<uuid>-<n>.<ext>`` in one step, so readers never see a partial file.
-Partition columns name the folder and are not written into the files, as in Flink.
+Rows go to hidden in-progress files (``.part-<uuid>-<n>.<ext>.inprogress``), optionally in
+``k=v/`` partition folders (partition columns name the folder and are not written, as in Flink).
+A file rolls (is closed and becomes *pending*) when it reaches ``sink.rolling-policy.file-size``,
+when it is older than ``.rollover-interval`` or idle for ``.inactivity-interval`` (checked every
+``.check-interval`` as rows arrive), and at every checkpoint. A pending file is *committed*,
+renamed to its final visible name ``part-<uuid>-<n>.<ext>`` in one step, only when the checkpoint
+it was rolled for completes; restoring from a checkpoint commits that checkpoint's pending files
+(again, harmlessly, if they were committed already) and deletes this sink's in-progress
+leftovers, so the committed output holds every row exactly once. Without checkpoints, files are
+committed at the end of input.
 """
 
 from __future__ import annotations
 
+import logging
 import os
+import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -23,9 +32,12 @@ from flowsql.connectors.files import DEFAULT_PARTITION_NAME, local_path, partiti
 from flowsql.connectors.filesystem import table_format
 from flowsql.connectors.formats import FormatWriter
 from flowsql.connectors.formats.conversion import render_text
-from flowsql.connectors.options import memory_option
+from flowsql.connectors.options import duration_option, memory_option
 
 DEFAULT_FILE_SIZE = 128 << 20
+DEFAULT_ROLLOVER_MS = 30 * 60_000
+DEFAULT_CHECK_MS = 60_000
+logger = logging.getLogger("flowsql.connectors.filesystem")
 
 
 @dataclass
@@ -34,13 +46,16 @@ class _OpenFile:
     name: str
     handle: BinaryIO
     writer: FormatWriter
+    opened_at: float
+    written_at: float
 
 
 class FileSystemSink(TableSink):
     delivery_guarantee = "exactly-once"
 
-    def __init__(self, context: ConnectorContext) -> None:
+    def __init__(self, context: ConnectorContext, clock: Callable[[], float] = time.monotonic) -> None:
         self.context = context
+        self.clock = clock
         self.path = local_path(context.option("path", required=True))
         self.partition_keys = list(context.partition_keys)
         physical = [c for c in context.physical_columns if not c.virtual]
@@ -50,6 +65,10 @@ class FileSystemSink(TableSink):
         self.data_columns = [c for c in physical if c.name not in self.partition_keys]
         self.format = table_format(context, self.data_columns)
         self.file_size = memory_option(context, "sink.rolling-policy.file-size", DEFAULT_FILE_SIZE)
+        self.rollover_ms = duration_option(context, "sink.rolling-policy.rollover-interval", DEFAULT_ROLLOVER_MS)
+        self.inactivity_ms = duration_option(context, "sink.rolling-policy.inactivity-interval", DEFAULT_ROLLOVER_MS)
+        self.check_ms = duration_option(context, "sink.rolling-policy.check-interval", DEFAULT_CHECK_MS)
+        self.last_check = clock()
         self.default_partition = context.option("partition.default-name", DEFAULT_PARTITION_NAME)
         policy = context.option("sink.partition-commit.policy.kind", "") or ""
         self.success_file = (context.option("sink.partition-commit.success-file.name", "_SUCCESS")
@@ -57,7 +76,9 @@ class FileSystemSink(TableSink):
         self.prefix = f"part-{uuid.uuid4()}"
         self.counter = 0
         self.open_files: dict[str, _OpenFile] = {}  # by partition folder
-        self.pending: list[_OpenFile] = []  # closed, awaiting the rename at finish()
+        # Closed files awaiting their commit: [checkpoint id (None until a checkpoint takes them),
+        # folder, final name].
+        self.pending: list[list] = []
         self.rows_written = 0
 
     def open(self) -> None:
@@ -77,6 +98,17 @@ class FileSystemSink(TableSink):
             for folder, part in self._split(table):
                 self._append(folder, part)
         self.rows_written += batch.num_rows
+        self._roll_by_time()
+
+    def _roll_by_time(self) -> None:
+        now = self.clock()
+        if (now - self.last_check) * 1000 < self.check_ms:
+            return
+        self.last_check = now
+        for folder, current in list(self.open_files.items()):
+            if (now - current.opened_at) * 1000 >= self.rollover_ms or \
+                    (now - current.written_at) * 1000 >= self.inactivity_ms:
+                self._roll(folder)
 
     def _split(self, table: pa.Table):
         """(partition folder, rows) groups, each group's rows in input order."""
@@ -101,6 +133,7 @@ class FileSystemSink(TableSink):
         table = table.select([c.name for c in self.data_columns])
         current = self.open_files.get(folder) or self._new_file(folder)
         current.writer.write(table)
+        current.written_at = self.clock()
         if current.handle.tell() >= self.file_size:
             self._roll(folder)
 
@@ -110,7 +143,8 @@ class FileSystemSink(TableSink):
         name = f"{self.prefix}-{self.counter}.{self.format.extension}"
         self.counter += 1
         handle = open(os.path.join(directory, f".{name}.inprogress"), "wb")  # noqa: SIM115 - closed at roll
-        current = _OpenFile(directory, name, handle, self.format.open_writer(handle))
+        now = self.clock()
+        current = _OpenFile(directory, name, handle, self.format.open_writer(handle), now, now)
         self.open_files[folder] = current
         return current
 
@@ -118,16 +152,51 @@ class FileSystemSink(TableSink):
         current = self.open_files.pop(folder)
         current.writer.close()
         current.handle.close()
-        self.pending.append(current)
+        self.pending.append([None, current.directory, current.name])
+
+    def _commit(self, directory: str, name: str) -> None:
+        hidden = os.path.join(directory, f".{name}.inprogress")
+        if os.path.exists(hidden):
+            os.replace(hidden, os.path.join(directory, name))
+        elif not os.path.exists(os.path.join(directory, name)):
+            logger.warning("WARNING: the pending file %s of %s is gone; its rows are lost",
+                           hidden, self.context.table_name)
+
+    # -- two-phase commit with checkpoints ------------------------------------------------------
+    def snapshot_state(self, checkpoint_id: int) -> Any:
+        for folder in list(self.open_files):
+            self._roll(folder)
+        for entry in self.pending:
+            if entry[0] is None:
+                entry[0] = checkpoint_id
+        return {"prefix": self.prefix, "counter": self.counter, "pending": [list(e) for e in self.pending]}
+
+    def notify_checkpoint_complete(self, checkpoint_id: int) -> None:
+        done = [e for e in self.pending if e[0] is not None and e[0] <= checkpoint_id]
+        for _, directory, name in done:
+            self._commit(directory, name)
+        self.pending = [e for e in self.pending if e not in done]
+
+    def restore_state(self, state: Any) -> None:
+        self.close()
+        self.pending = []
+        if state is not None:
+            self.prefix, self.counter = state["prefix"], int(state["counter"])
+            for _, directory, name in state["pending"]:
+                self._commit(directory, name)
+        # Whatever this sink left in progress after that checkpoint is written again by the replay.
+        leftover = f".{self.prefix}-"
+        for directory, _, names in os.walk(self.path):
+            for name in names:
+                if name.startswith(leftover) and name.endswith(".inprogress"):
+                    os.remove(os.path.join(directory, name))
 
     def finish(self) -> None:
         for folder in list(self.open_files):
             self._roll(folder)
-        directories = set()
-        for done in self.pending:
-            os.replace(os.path.join(done.directory, f".{done.name}.inprogress"),
-                       os.path.join(done.directory, done.name))
-            directories.add(done.directory)
+        directories = {directory for _, directory, _ in self.pending}
+        for _, directory, name in self.pending:
+            self._commit(directory, name)
         self.pending = []
         if self.success_file:
             for directory in directories or {self.path}:

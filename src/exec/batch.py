@@ -12,6 +12,7 @@ import pyarrow as pa
 
 from flowsql.common.changes import ChangeBatch
 from flowsql.common.errors import ExecutionError
+from flowsql.exec import engine
 from flowsql.exec.expression import SqlTranslator, conform
 from flowsql.planner.expressions import AggregateCall
 from flowsql.planner.physical import PhysicalNode
@@ -96,18 +97,28 @@ class BatchQuery:
             join = {"INNER": "JOIN", "LEFT": "LEFT JOIN", "RIGHT": "RIGHT JOIN", "FULL": "FULL JOIN",
                     "SEMI": "SEMI JOIN", "ANTI": "ANTI JOIN"}[j.join_type]
             return f"SELECT * FROM ({child[0]}) AS l {join} ({right}) AS r ON {tr.sql(j.condition)}"
+        if kind in ("TemporalJoin", "LookupJoin"):
+            from flowsql.exec.temporal_batch import temporal_join_sql
+
+            return temporal_join_sql(self, node, child, tr)
         if kind == "OverAggregate":
             w = node.logical
             n_in = len(w.input.fields)
             over = over_clause(w)
             calls = ", ".join(f"{window_call_sql(c, over)} AS _{n_in + j}" for j, c in enumerate(w.calls))
             return f"SELECT *, {calls} FROM ({child[0]})"
+        if kind in ("Rank", "Deduplicate"):
+            return rank_sql(node.logical if kind == "Rank" else node.logical.as_rank(), child[0])
         if kind == "Sink":
             return child[0]
         if kind in ("WindowTableFunction", "WindowAggregate", "WindowRank"):
             from flowsql.exec.window_batch import window_sql
 
             return window_sql(node, child)
+        if kind == "Correlate":
+            from flowsql.exec.correlate_batch import correlate_sql
+
+            return correlate_sql(self, node, child[0])
         raise ExecutionError(f"batch mode has no translation for {kind}")
 
 
@@ -121,6 +132,19 @@ def over_clause(w) -> str:
     if w.frame is not None:
         parts.append(frame_sql(w.frame))
     return " ".join(parts)
+
+
+def rank_sql(rank, source: str) -> str:
+    """A Top-N as a window function and a filter on its value (the rank column last when output)."""
+    n = len(rank.input.fields)
+    parts = ["PARTITION BY " + ", ".join(f"_{k}" for k in rank.partition_keys)] if rank.partition_keys else []
+    parts.append("ORDER BY " + ", ".join(f"_{i} {'ASC' if asc else 'DESC'} NULLS {'FIRST' if nf else 'LAST'}"
+                                         for i, asc, nf in rank.order_keys))
+    over = " ".join(parts)
+    value = f"{rank.rank_type.lower()}() OVER ({over})"
+    select = _cols(n) + (f", __rank AS _{n}" if rank.output_rank else "")
+    return (f"SELECT {select} FROM (SELECT *, {value} AS __rank FROM ({source})) "
+            f"WHERE __rank BETWEEN {rank.rank_start} AND {rank.rank_end}")
 
 
 def frame_sql(frame) -> str:
@@ -231,7 +255,7 @@ def _locate(root: PhysicalNode) -> Exception | None:
 def run_batch(root: PhysicalNode, threads: int = 1) -> ChangeBatch:
     from flowsql.exec.job import arrow_schema
 
-    connection = duckdb.connect()
+    connection = engine.connect()
     connection.execute(f"SET threads = {max(1, threads)}")
     connection.execute("SET TimeZone = 'UTC'")
     query = BatchQuery(connection)
@@ -242,6 +266,8 @@ def run_batch(root: PhysicalNode, threads: int = 1) -> ChangeBatch:
         from flowsql.exec.python_udf import take_failure
 
         raise take_failure(connection) or _locate(root) or ExecutionError(str(e).split("\n")[0]) from None
+    finally:
+        connection.close()  # drops the Arrow tables registered on this cursor
     schema = arrow_schema(root)
     if len(schema) == 0:
         return ChangeBatch(pa.table({"x": pa.nulls(result.num_rows)}).select([]))

@@ -217,7 +217,9 @@ class BatchEvaluator:
                  connection: "duckdb.DuckDBPyConnection | None" = None, extra_columns: list[str] = ()) -> None:
         import duckdb  # loaded when a job first evaluates expressions
 
-        connection = connection or duckdb.connect()
+        from flowsql.exec import engine
+
+        connection = connection or engine.connect()
         translator = SqlTranslator(connection=connection)
         select = [f"{translator.sql(p)} AS \"c{i}\"" for i, p in enumerate(projections)]
         select += [f'"{c}"' for c in extra_columns]
@@ -231,12 +233,37 @@ class BatchEvaluator:
         self.connection = connection
         self.connection.execute("SET TimeZone = 'UTC'")
         self.engine_error = duckdb.Error
+        self.arrow_program = None  # made on the first batch, when the input's Arrow types are known
+        self.arrow_schema: pa.Schema | None = None
+
+    def _arrow(self, table: pa.Table):
+        """The Arrow-kernel program for this input schema (``flowsql.exec.arrow_expression``), or None."""
+        if table.schema != self.arrow_schema:
+            from flowsql.exec.arrow_expression import compile_program
+
+            self.arrow_schema = table.schema
+            self.arrow_program = compile_program(self.projections, self.condition, table.schema,
+                                                 self.extra_columns, self._constant)
+        return self.arrow_program
+
+    def _constant(self, e: Expr):
+        from flowsql.exec.arrow_expression import Unsupported
+
+        try:
+            return self.connection.sql(f"SELECT {self.translator.sql(e)} AS v").to_arrow_table().column(0)[0]
+        except self.engine_error as error:
+            raise Unsupported(str(error)) from None
 
     def evaluate(self, table: pa.Table) -> pa.Table:
         names = [column_name(i) for i in range(table.num_columns - len(self.extra_columns))] + self.extra_columns
         renamed = table.rename_columns(names)
         if renamed.num_columns == 0:  # DuckDB cannot scan a table without columns
             renamed = pa.table({"__rows": pa.nulls(table.num_rows, pa.int8())})
+        elif (program := self._arrow(renamed)) is not None:
+            try:
+                return conform(program.evaluate(renamed), self.output_schema, self.extra_columns)
+            except (pa.ArrowException, TypeError, ValueError, OverflowError):
+                pass  # e.g. an overflow: DuckDB computes or raises what SQL defines for this batch
         try:
             self.connection.register("batch", renamed)
             result = self.connection.sql(self.sql).to_arrow_table()

@@ -21,6 +21,9 @@ class OperatorMetrics:
     rows_out: int = 0
     late_rows_dropped: int = 0
     watermark: int | None = None
+    skipped_records: int = 0  # sources: malformed records skipped under '<format>.ignore-parse-errors'
+    busy_ns: int = 0  # time spent in the operator's own work (process; a source's poll)
+    backpressured_ns: int = 0  # time spent handing its output downstream (the push waits for consumers)
 
 
 @dataclass

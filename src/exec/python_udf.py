@@ -9,6 +9,11 @@ inside the Arrow wrapper — the only place flowsql runs per-row Python, as Flin
 When the function raises, the wrapper records an ``ExecutionError`` naming the function, the
 argument values and the Python traceback; the evaluator raises that instead of DuckDB's one-line
 message (``take_failure``).
+
+Connections are cursors on one shared database (``flowsql.exec.engine``), whose catalog holds each
+DuckDB function once for every cursor: so the registered wrapper looks the Python function up by
+key when called (the latest registration wins, as before), and a failure is recorded under the
+DuckDB function's name and taken by the connections that installed that name.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import itertools
 import re
 import threading
 import traceback
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -39,15 +45,17 @@ class PythonFunction:
     vectorized: bool = False  # func_type='pandas'
     deterministic: bool = True
     open: Callable[[], None] | None = None  # called once before the first batch
+    opened: bool = False  # per registration, i.e. per planned query (each planning registers anew)
 
 
 _registry: dict[str, PythonFunction] = {}
 _keys: dict[int, str] = {}
 _counter = itertools.count(1)
 _lock = threading.Lock()
-# The last failure of a Python function per DuckDB connection (by id): DuckDB may call the function
-# on one of its own threads, so the error is kept where the evaluator of that connection finds it.
-_failures: dict[int, ExecutionError] = {}
+# The last failure of each DuckDB function (by name): DuckDB may call the function on one of its own
+# threads, so the error is kept where the evaluator of a connection that installed the name finds it.
+_failures: dict[str, ExecutionError] = {}
+_installed: "weakref.WeakKeyDictionary[Any, set[str]]" = weakref.WeakKeyDictionary()
 
 
 def register(owner: object, function: PythonFunction) -> str:
@@ -68,48 +76,58 @@ def lookup(key: str) -> PythonFunction:
         raise ExecutionError(f"the Python function {key} is no longer registered") from None
 
 
-def duckdb_name(key: str, arg_types: list[DataType]) -> str:
-    """One DuckDB function per (function, argument types): DuckDB does not overload Python UDFs."""
-    signature = "_".join(re.sub(r"[^A-Za-z0-9]", "", t.to_duckdb()) for t in arg_types)
-    return f"flowsql_udf_{key}__{signature}"
+def duckdb_name(key: str, arg_types: list[DataType], function: PythonFunction | None = None) -> str:
+    """One DuckDB function per (function, argument types, result type): DuckDB does not overload
+    Python UDFs, and the shared database keeps a registration for the life of the process."""
+    types = list(arg_types) + ([function.result_type] if function is not None else [])
+    signature = "_".join(re.sub(r"[^A-Za-z0-9]", "", t.to_duckdb()) for t in types)
+    volatile = "_v" if function is not None and not function.deterministic else ""
+    return f"flowsql_udf_{key}__{signature}{volatile}"
 
 
 def install(connection, key: str, arg_types: list[DataType]) -> str:
-    """Register the function on ``connection`` (once) and return the name to call it by."""
-    import duckdb
+    """Register the function in ``connection``'s database (once) and return the name to call it by."""
+    from flowsql.exec import engine
 
-    name = duckdb_name(key, arg_types)
     function = lookup(key)
-    wrapper = _ArrowWrapper(function, arg_types, id(connection))
-    try:
-        connection.create_function(name, wrapper, [t.to_duckdb() for t in arg_types],
-                                   function.result_type.to_duckdb(), type="arrow", null_handling="special",
-                                   side_effects=not function.deterministic)
-    except duckdb.NotImplementedException:
-        pass  # already registered on this connection (several evaluators share one)
+    name = duckdb_name(key, arg_types, function)
+    with _lock:
+        _installed.setdefault(connection, set()).add(name)
+    wrapper = _ArrowWrapper(key, name, arg_types, function.result_type)
+    engine.create_function(connection, name, wrapper, [t.to_duckdb() for t in arg_types],
+                           function.result_type.to_duckdb(), type="arrow", null_handling="special",
+                           side_effects=not function.deterministic)
     return name
 
 
 def take_failure(connection) -> ExecutionError | None:
-    """The error a Python function raised on ``connection`` since the last call, if any."""
-    return _failures.pop(id(connection), None)
+    """The error a Python function installed through ``connection`` raised since the last call, if any."""
+    with _lock:
+        for name in _installed.get(connection, ()):
+            failure = _failures.pop(name, None)
+            if failure is not None:
+                return failure
+    return None
 
 
 class _ArrowWrapper:
-    def __init__(self, function: PythonFunction, arg_types: list[DataType], connection_id: int) -> None:
-        self.function = function
-        self.connection_id = connection_id
+    def __init__(self, key: str, name: str, arg_types: list[DataType], result_type: DataType) -> None:
+        self.key = key
+        self.name = name
         self.arg_types = arg_types
-        self.opened = False
-        self.result_arrow = function.result_type.to_arrow()
+        self.result_arrow = result_type.to_arrow()
         # DuckDB checks the declared parameter count against the callable's signature.
         self.__signature__ = inspect.Signature(
             [inspect.Parameter(f"a{i}", inspect.Parameter.POSITIONAL_ONLY) for i in range(len(arg_types))])
 
+    @property
+    def function(self) -> PythonFunction:
+        return lookup(self.key)
+
     def __call__(self, *columns: pa.ChunkedArray) -> pa.Array:
         f = self.function
-        if not self.opened:
-            self.opened = True
+        if not f.opened:
+            f.opened = True
             if f.open is not None:
                 f.open()
         if f.vectorized:
@@ -126,8 +144,9 @@ class _ArrowWrapper:
 
     def _vectorized(self, columns) -> pa.Array:
         series = [c.to_pandas() for c in columns]
+        f = self.function
         try:
-            result = self.function.evaluate(*series)
+            result = f.evaluate(*series)
         except Exception as e:  # noqa: BLE001 -- any error of user code fails the job, reported
             raise self._fail(e, tuple(s.tolist()[:5] for s in series), batch=True) from None
         import pandas as pd
@@ -148,7 +167,8 @@ class _ArrowWrapper:
             f"Python function '{self.function.name}' failed on {what} ({shown}): "
             f"{type(error).__name__}: {error}\n{trace.rstrip()}",
             hint="fix the function, or guard the failing values (e.g. with IF(... IS NULL, ...))")
-        _failures[self.connection_id] = failure
+        with _lock:
+            _failures[self.name] = failure
         return failure
 
 

@@ -11,9 +11,16 @@ advances, after the outputs the operator produced for it. Data already pushed fo
 therefore always arrives before it. A source that produced nothing for
 ``table.exec.source.idle-timeout`` is idle: its path is left out of the minimum until it produces
 again. A finished source sends the final watermark (+inf) down its path.
+
+A window operator that holds rows while its watermark has not advanced for
+``flowsql.watermark.stall-warning``, because some of its sources send no newer event time while
+others are ahead (or done), gets one warning naming the sources that hold event time back and
+pointing to ``table.exec.source.idle-timeout``: an idle partition otherwise stalls results silently.
 """
 
 from __future__ import annotations
+
+import logging
 
 from flowsql.common.changes import MAX_WATERMARK
 
@@ -41,12 +48,22 @@ class WatermarkTracker:
             self.current[id(op)] = MIN_WATERMARK
             self.idle[id(op)] = False
         self.assigners = [op for op in job.operators if op.generates_watermarks]
-        self.timers = [op for op in job.operators if getattr(op, "uses_processing_time", False)]
+        # Processing-time windows, and event-time windows that fire early or late on the clock.
+        self.timers = [op for op in job.operators if getattr(op, "uses_processing_time", False)
+                       or getattr(op, "has_processing_timers", False)]
         config = job.config
         self.interval_ms = config.get_duration_ms("pipeline.auto-watermark-interval")
         self.idle_timeout_ms = config.get_duration_ms("table.exec.source.idle-timeout")
         self.last_emit_ms = job.clock.now_ms()
         self.last_active: dict[int, int] = {id(s): self.last_emit_ms for s in job.sources}
+        self.stall_warning_ms = config.get_duration_ms("flowsql.watermark.stall-warning")
+        self.last_advance: dict[int, int] = {id(op): self.last_emit_ms for op in job.operators}
+        self.stalled: set[int] = set()  # operators warned about, until their watermark moves again
+        self.warnings: list[str] = []
+        for source in job.sources:  # sources that read splits (files): watermarks per split
+            if hasattr(source.reader, "current_split"):
+                for assigner in self._assigners_after(source):
+                    assigner.split_of = lambda s=source: s.current_split
 
     # -- called by the job's loop ----------------------------------------------------------------
     def after_batch(self, source) -> None:
@@ -71,6 +88,8 @@ class WatermarkTracker:
         for op in self.timers:
             for out in op.on_processing_time(now):
                 self._deliver(op, out)
+        if self.stall_warning_ms > 0:
+            self._check_stalled(now)
 
     def emit_generated(self, now: int | None = None) -> None:
         self.last_emit_ms = self.job.clock.now_ms() if now is None else now
@@ -117,12 +136,18 @@ class WatermarkTracker:
         combined = min(active)
         if op.generates_watermarks and combined != MAX:
             return  # an assigner emits the watermarks it generates; only end of input passes through
-        if combined <= self.current[id(op)]:
+        # An operator may hold its output watermark back (an interval join emits rows older than its
+        # input watermark, by up to ``watermark_delay`` ms); the final watermark passes unchanged.
+        delay = getattr(op, "watermark_delay", 0)
+        emitted = combined - delay if delay and combined != MAX else combined
+        if emitted <= self.current[id(op)]:
             return
         op.metrics.watermark = combined
+        self.last_advance[id(op)] = self.job.clock.now_ms()
+        self.stalled.discard(id(op))
         for out in op.on_watermark(combined):
             self._deliver(op, out)
-        self._forward(op, combined)
+        self._forward(op, emitted)
 
     def _set_idle(self, op, idle: bool) -> None:
         self.idle[id(op)] = idle
@@ -134,6 +159,73 @@ class WatermarkTracker:
                 self._set_idle(consumer, now_idle)
             if not now_idle:
                 self._recompute(consumer)
+
+    # -- introspection -------------------------------------------------------------------------------
+    def watermark_of(self, op) -> int | None:
+        """The watermark ``op`` has emitted (None before the first). A source's is the one generated
+        for it by the WatermarkAssigner(s) right after it, until it ends with the final one."""
+        w = self.current[id(op)]
+        if w == MIN_WATERMARK and op in self.job.sources:
+            generated = [self.current[id(a)] for a in self._assigners_after(op)]
+            w = min(generated) if generated else MIN_WATERMARK
+        return None if w == MIN_WATERMARK else w
+
+    def _assigners_after(self, op) -> list:
+        found, stack = [], [op]
+        while stack:
+            for consumer, _ in self.job.downstream[id(stack.pop())]:
+                if consumer.generates_watermarks:
+                    found.append(consumer)
+                elif len(self.inputs[id(consumer)]) == 1:  # a chain (Calc, ...) before the assigner
+                    stack.append(consumer)
+        return found
+
+    def _sources_before(self, op) -> list:
+        upstream = {id(consumer): [] for consumer in self.job.operators}
+        for producer in self.job.operators:
+            for consumer, _ in self.job.downstream[id(producer)]:
+                upstream[id(consumer)].append(producer)
+        found, stack, seen = [], [op], set()
+        while stack:
+            current = stack.pop()
+            if id(current) in seen:
+                continue
+            seen.add(id(current))
+            if current in self.job.sources:
+                found.append(current)
+            stack.extend(upstream[id(current)])
+        return found
+
+    def _check_stalled(self, now: int) -> None:
+        from flowsql.exec.job_metrics import WATERMARK_DRIVEN, operator_label
+
+        for op in self.job.operators:
+            kind = getattr(getattr(op, "node", None), "kind", None)
+            if kind not in WATERMARK_DRIVEN or id(op) in self.stalled or \
+                    getattr(op, "uses_processing_time", False) or self.current[id(op)] == MAX or \
+                    now - self.last_advance[id(op)] < self.stall_warning_ms:
+                continue
+            held = op.state_size()
+            upstream = self._sources_before(op)
+            sources = [s for s in upstream if not s.finished and not self.idle[id(s)]]
+            if not held or not sources:
+                continue
+            # An idle partition: some input is ahead (or done) while these send no newer event time.
+            # When every input is equally stuck, it is the data that stopped; nothing to warn about.
+            times = {id(s): self.watermark_of(s) or MIN_WATERMARK for s in upstream}
+            lowest = min(times[id(s)] for s in sources)
+            behind = [s for s in sources if times[id(s)] == lowest]
+            if all(times[id(s)] == lowest for s in upstream):
+                continue
+            names = ", ".join(operator_label(s).removeprefix("Source: ") for s in behind)
+            seconds = (now - self.last_advance[id(op)]) / 1000
+            message = (f"{operator_label(op)} holds {held} rows but its watermark has not advanced for "
+                       f"{seconds:g} s: waiting for event time from {names} (an idle source or partition?). "
+                       "Set 'table.exec.source.idle-timeout' (e.g. '10 s') so that idle sources do not hold "
+                       "back event time.")
+            self.stalled.add(id(op))
+            self.warnings.append(message)
+            logging.getLogger("flowsql").warning(message)
 
     def snapshot(self) -> list[tuple[str, int | None, bool]]:
         """(operator, current watermark or None, idle) for every operator, for introspection."""

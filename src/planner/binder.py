@@ -7,7 +7,7 @@ cannot resolve with the position and a suggestion.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlglot import exp
@@ -23,6 +23,7 @@ from flowsql.planner.logical import (
     Aggregate, Field, Filter, Join, Node, OverWindow, Project, ReplicateRows, Sink, Sort, TableScan, Union,
     Values, WatermarkAssigner, WindowCall, WindowFrame,
 )
+from flowsql.planner.state_ttl import BlockStateTtl, attach_to_aggregates, from_item_names
 from flowsql.planner.subqueries import SubqueryCollector, bind_where, has_subquery
 from flowsql.planner.typing_rules import aggregate_type
 
@@ -161,10 +162,15 @@ class QueryBinder:
 
         node = rewrite_legacy_group_window(node) or node
         from_ = node.args.get("from_") or node.args.get("from")
+        state_ttl = BlockStateTtl.of(node)  # /*+ STATE_TTL(...) */ for this block's joins and aggregates
         if from_ is not None:
             relation = self.bind_from(from_.this)
+            left_names = from_item_names(from_.this)
             for join in node.args.get("joins") or []:
                 relation = self.bind_join(relation, join)
+                if state_ttl is not None:
+                    state_ttl.on_join(relation, left_names, join.this)
+                left_names = ()  # the next join's left input is a join: it has no name
         else:
             relation = Relation(Values(((),), ()), None)
         plan = relation.plan
@@ -185,6 +191,10 @@ class QueryBinder:
         if aggregating:
             plan, exprs, names, post_scope_binder = self.bind_aggregation(plan, scope, select_items, group,
                                                                           having, node, windows)
+            if state_ttl is not None and from_ is not None and not node.args.get("joins"):
+                aggregate_ttl = state_ttl.lookup(from_item_names(from_.this))
+                if aggregate_ttl is not None:
+                    plan = attach_to_aggregates(plan, relation.plan, aggregate_ttl)
         else:
             binder = ExpressionBinder(scope, function_lookup=self.functions, clause="SELECT")
             binder.window_handler = windows.handler(binder)
@@ -211,6 +221,12 @@ class QueryBinder:
             if hidden:
                 raise error("ORDER BY expressions must appear in the SELECT list of a SELECT DISTINCT", order)
             plan = Aggregate(plan, tuple(range(len(exprs))), ())
+            if state_ttl is not None and from_ is not None and not node.args.get("joins"):
+                distinct_ttl = state_ttl.lookup(from_item_names(from_.this))
+                if distinct_ttl is not None:
+                    plan = replace(plan, state_ttl=distinct_ttl)
+        if state_ttl is not None:
+            state_ttl.check_all_used()
         offset, fetch = self._limit(node)
         if sort_keys or offset or fetch is not None:
             plan = Sort(plan, tuple(sort_keys), offset, fetch)
@@ -527,10 +543,17 @@ class QueryBinder:
             from flowsql.planner.windows import bind_window_tvf
 
             return bind_window_tvf(self, node)
+        if isinstance(node, (exp.Unnest, exp.Lateral)):  # FROM UNNEST(ARRAY[...]): over one empty row
+            from flowsql.planner.lateral import bind_lateral
+
+            return bind_lateral(self, Relation(Values(((),), ()), None), node, None)
         alias = node.alias_or_name if isinstance(node, (exp.Table, exp.Subquery, exp.Values)) else None
         if isinstance(node, exp.Table) and not isinstance(node.this, exp.Identifier):
             raise error(f"unsupported table expression '{node.sql()[:60]}'", node)
         if isinstance(node, exp.Table):
+            if node.args.get("version") is not None:
+                raise error("FOR SYSTEM_TIME AS OF is only supported on the right side of a join", node,
+                            hint="write ... FROM l JOIN t FOR SYSTEM_TIME AS OF l.<time attribute> ON ...")
             name = tuple(p.name for p in node.parts)
             plan = self.bind_table_name(name, node)
             alias_node = node.args.get("alias")
@@ -551,6 +574,14 @@ class QueryBinder:
         raise error(f"unsupported FROM item '{node.sql()[:60]}'", node)
 
     def bind_join(self, left: Relation, join: exp.Join) -> Relation:
+        if isinstance(join.this, (exp.Unnest, exp.Lateral)):
+            from flowsql.planner.lateral import bind_lateral
+
+            return bind_lateral(self, left, join.this, join)
+        from flowsql.planner.temporal import bind_temporal_join, is_temporal_join
+
+        if is_temporal_join(join):
+            return bind_temporal_join(self, left, join)
         right = self.bind_from(join.this)
         side = (join.args.get("side") or "").upper()
         kind = (join.args.get("kind") or "").upper()

@@ -416,6 +416,9 @@ class ExpressionBinder:
                 return Call(BOOLEAN(False), "IS NOT TRUE" if t2.this else "IS NOT FALSE", (inner,))
         if isinstance(target, (exp.Var, exp.Column)) and target.name.upper() == "UNKNOWN":
             return Call(BOOLEAN(False), "IS NULL", (inner,))
+        if isinstance(target, exp.JSON):  # x IS JSON [VALUE | SCALAR | ARRAY | OBJECT] → IS_JSON(x, kind)
+            kind = str(target.this).upper() if target.this else "VALUE"
+            return self.function(exp.Anonymous(this="IS_JSON", expressions=[node.this, exp.Literal.string(kind)]))
         raise error(f"unsupported IS test '{node.sql()}'", node)
 
     def like(self, node: exp.Expression, negate: bool = False, escape: exp.Expression | None = None) -> Expr:

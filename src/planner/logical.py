@@ -132,6 +132,7 @@ class Aggregate(SingleInputNode):
 
     group_keys: tuple[int, ...]
     aggregates: tuple[AggregateCall, ...]
+    state_ttl: int | None = None  # ms from a STATE_TTL hint (None: table.exec.state.ttl applies)
 
     @property
     def fields(self) -> tuple[Field, ...]:
@@ -142,7 +143,12 @@ class Aggregate(SingleInputNode):
         in_names = self.input.names
         keys = ", ".join(in_names[k] for k in self.group_keys)
         aggs = ", ".join(f"{_agg_text(a, in_names)} AS {a.name}" for a in self.aggregates)
-        return f"Aggregate(groupBy=[{keys}], select=[{', '.join(x for x in (keys, aggs) if x)}])"
+        text = f"Aggregate(groupBy=[{keys}], select=[{', '.join(x for x in (keys, aggs) if x)}]"
+        if self.state_ttl is not None:
+            from flowsql.planner.state_ttl import format_ttl
+
+            text += f", stateTtl=[{format_ttl(self.state_ttl)}]"
+        return text + ")"
 
 
 def _agg_text(a: AggregateCall, names: list[str]) -> str:
@@ -270,6 +276,8 @@ class Join(Node):
     right: Node
     join_type: str  # 'INNER' | 'LEFT' | 'RIGHT' | 'FULL' | 'SEMI' | 'ANTI'
     condition: Expr
+    # (left, right) ms from a STATE_TTL hint; None (or a None side): table.exec.state.ttl applies
+    state_ttl: tuple[int | None, int | None] | None = None
 
     def inputs(self) -> tuple[Node, ...]:
         return (self.left, self.right)
@@ -279,18 +287,36 @@ class Join(Node):
 
     @property
     def fields(self) -> tuple[Field, ...]:
-        def adjust(fields: tuple[Field, ...], nullable: bool) -> tuple[Field, ...]:
-            return tuple(Field(f.name, f.type.without_time_attribute().with_nullable(True) if nullable
-                               else f.type.without_time_attribute()) for f in fields)
+        from flowsql.planner.time_joins import keeps_time_attributes
 
-        if self.join_type in ("SEMI", "ANTI"):
-            return self.left.fields
-        left_null = self.join_type in ("RIGHT", "FULL")
-        right_null = self.join_type in ("LEFT", "FULL")
-        return adjust(self.left.fields, left_null) + adjust(self.right.fields, right_null)
+        left, right = self.left.fields, self.right.fields
+        # Interval and window joins keep time attributes (they become IntervalJoin / WindowJoin).
+        keep_time = keeps_time_attributes(self.join_type, self.condition, self.left, self.right, left, right)
+        return _join_fields(left, right, self.join_type, keep_time)
 
     def label(self) -> str:
+        if self.state_ttl is not None:
+            from flowsql.planner.state_ttl import join_ttl_text
+
+            ttl = join_ttl_text(self.state_ttl)
+            return f"Join(joinType=[{self.join_type}], where=[{self.condition}], stateTtl=[{ttl}])"
         return f"Join(joinType=[{self.join_type}], where=[{self.condition}])"
+
+
+def _join_fields(left: tuple[Field, ...], right: tuple[Field, ...], join_type: str,
+                 keep_time: bool) -> tuple[Field, ...]:
+    """Left then right fields (only left ones for SEMI/ANTI); the NULL-padded sides of outer joins
+    become nullable; time attributes stay only when ``keep_time``."""
+    def adjust(fields: tuple[Field, ...], nullable: bool) -> tuple[Field, ...]:
+        out = []
+        for f in fields:
+            t = f.type if keep_time else f.type.without_time_attribute()
+            out.append(Field(f.name, t.with_nullable(True) if nullable else t))
+        return tuple(out)
+
+    if join_type in ("SEMI", "ANTI"):
+        return left
+    return adjust(left, join_type in ("RIGHT", "FULL")) + adjust(right, join_type in ("LEFT", "FULL"))
 
 
 @dataclass(frozen=True)
@@ -397,6 +423,7 @@ class WindowSpec:
     offset: int = 0
     gap: int = 0
     time_kind: str = "rowtime"
+    legacy: bool = False  # written as GROUP BY TUMBLE(...)/HOP/SESSION: Flink's emit options apply
 
     def __str__(self) -> str:
         parts = [f"time_col=[{self.time_name}]"]
@@ -496,3 +523,281 @@ class WindowRank(SingleInputNode):
         return (f"{kind}(window=[{self.spec}], rankRange=[rankStart=1, rankEnd={self.limit}], "
                 f"partitionBy=[{', '.join(names[k] for k in self.partition_keys)}], orderBy=[{order}], "
                 f"select=[{', '.join(self.names)}])")
+
+
+# -- regular Top-N and deduplication --------------------------------------------------------------
+
+
+def _order_text(names: list[str], order_keys) -> str:
+    return ", ".join(f"{names[i]} {'ASC' if asc else 'DESC'}" for i, asc, _ in order_keys)
+
+
+@dataclass(frozen=True)
+class Rank(SingleInputNode):
+    """Top-N: ``ROW_NUMBER()`` / ``RANK()`` / ``DENSE_RANK()`` over (PARTITION BY ... ORDER BY ...)
+    kept where the rank lies in [``rank_start``, ``rank_end``]. Output = input fields, then the
+    rank number when ``output_rank`` (when it is not read, rows that merely change rank inside the
+    range produce no output)."""
+
+    rank_type: str  # 'ROW_NUMBER' | 'RANK' | 'DENSE_RANK'
+    partition_keys: tuple[int, ...]
+    order_keys: tuple[tuple[int, bool, bool], ...]  # (field index, ascending, nulls_first)
+    rank_start: int
+    rank_end: int
+    output_rank: bool
+    rank_name: str
+
+    @property
+    def fields(self) -> tuple[Field, ...]:
+        extra = (Field(self.rank_name, ROW_COUNT),) if self.output_rank else ()
+        return tuple(Field(f.name, f.type.without_time_attribute()) for f in self.input.fields) + extra
+
+    def label(self) -> str:
+        names = self.input.names
+        return (f"Rank(rankType=[{self.rank_type}], rankRange=[rankStart={self.rank_start}, "
+                f"rankEnd={self.rank_end}], partitionBy=[{', '.join(names[k] for k in self.partition_keys)}], "
+                f"orderBy=[{_order_text(names, self.order_keys)}], select=[{', '.join(self.names)}])")
+
+
+@dataclass(frozen=True)
+class Deduplicate(SingleInputNode):
+    """Keeps the first (``keep_last`` False) or last row per key, ordered by the time attribute
+    at ``time_index`` (rowtime or proctime): ``ROW_NUMBER() OVER (PARTITION BY k ORDER BY t) = 1``
+    with the row number not read. Output = input fields."""
+
+    keys: tuple[int, ...]
+    time_index: int
+    keep_last: bool
+
+    @property
+    def is_rowtime(self) -> bool:
+        return self.input.fields[self.time_index].type.time_attribute != "proctime"
+
+    @property
+    def fields(self) -> tuple[Field, ...]:
+        # Rows leave when the watermark has passed them (keep first) or as updates (keep last):
+        # either way downstream they are no longer event time.
+        return tuple(Field(f.name, f.type.without_time_attribute()) for f in self.input.fields)
+
+    def as_rank(self) -> Rank:
+        """The same query as a Top-N (what batch mode and updating inputs run)."""
+        ascending = not self.keep_last
+        return Rank(self.input, "ROW_NUMBER", self.keys, ((self.time_index, ascending, ascending),), 1, 1,
+                    False, "")
+
+    def label(self) -> str:
+        names = self.input.names
+        return (f"Deduplicate(keep=[{'LastRow' if self.keep_last else 'FirstRow'}], "
+                f"key=[{', '.join(names[k] for k in self.keys)}], "
+                f"order=[{'ROWTIME' if self.is_rowtime else 'PROCTIME'}])")
+
+
+@dataclass(frozen=True)
+class Correlate(SingleInputNode):
+    """LATERAL: each input row joined with the rows a table function makes of it: ``UNNEST`` of an
+    ARRAY, MAP or MULTISET argument, or a Python table function (``function`` is then its runtime
+    key, ``$udtf:<key>``). Output = input fields, then ``function_fields`` (the ordinality column
+    last), nullable for a LEFT correlate, which keeps a row the function makes nothing of, padded
+    with NULLs. Row-wise and stateless: every output row carries its input row's kind."""
+
+    function: str  # 'UNNEST' or '$udtf:<key>'
+    function_name: str  # as the user wrote it, for EXPLAIN
+    args: tuple[Expr, ...]
+    function_fields: tuple[Field, ...]
+    join_type: str = "INNER"  # 'INNER' | 'LEFT'
+    with_ordinality: bool = False
+
+    @property
+    def is_unnest(self) -> bool:
+        return self.function == "UNNEST"
+
+    @property
+    def fields(self) -> tuple[Field, ...]:
+        extra = self.function_fields
+        if self.join_type == "LEFT":
+            extra = tuple(Field(f.name, f.type.with_nullable(True)) for f in extra)
+        return self.input.fields + extra
+
+    def label(self) -> str:
+        call = f"{self.function_name}({', '.join(str(a) for a in self.args)})"
+        if self.with_ordinality:
+            call += " WITH ORDINALITY"
+        row_type = ", ".join(f"{f.type.sql(False)} {f.name}" for f in self.fields)
+        return (f"Correlate(invocation=[{call}], correlate=[table({call})], select=[{', '.join(self.names)}], "
+                f"rowType=[RecordType({row_type})], joinType=[{self.join_type}])")
+
+
+# -- temporal and lookup joins (FOR SYSTEM_TIME AS OF) ---------------------------------------------
+
+
+def _flink_join_type(join_type: str) -> str:
+    return {"INNER": "InnerJoin", "LEFT": "LeftOuterJoin"}.get(join_type, join_type)
+
+
+def _condition_text(condition: Expr, names: list[str]) -> str:
+    """A join condition with each column named as in the join's output, repeated names made unique
+    the way Calcite does (``currency``, ``currency0``), so both sides stay distinguishable."""
+    from flowsql.planner.expressions import InputRef, transform
+
+    unique: list[str] = []
+    for name in names:
+        candidate, k = name, 0
+        while candidate in unique:
+            candidate, k = f"{name}{k}", k + 1
+        unique.append(candidate)
+    return str(transform(condition, lambda e: replace(e, name=unique[e.index])
+                         if isinstance(e, InputRef) and e.index < len(unique) else None))
+
+
+def _temporal_join_fields(left: tuple[Field, ...], right: tuple[Field, ...], join_type: str) -> tuple[Field, ...]:
+    """Left fields keep their time attributes (each output row carries its left row's time); the
+    right side's become plain values, nullable for a LEFT join."""
+    nullable = join_type == "LEFT"
+    return left + tuple(Field(f.name, f.type.without_time_attribute().with_nullable(True) if nullable
+                              else f.type.without_time_attribute()) for f in right)
+
+
+@dataclass(frozen=True)
+class TemporalJoin(Node):
+    """Event-time temporal join ``l JOIN r FOR SYSTEM_TIME AS OF l.t ON l.k = r.pk``: each left row
+    joins the version of ``r`` (per primary key ``right_keys``, ordered by ``right_time``) valid at
+    the left row's time ``left_time``. ``left_keys`` equal ``right_keys`` pairwise; ``residual`` is
+    the rest of ``condition`` (over left then right fields), tested on the chosen version."""
+
+    left: Node
+    right: Node
+    join_type: str  # 'INNER' | 'LEFT'
+    condition: Expr
+    left_time: int
+    right_time: int
+    left_keys: tuple[Expr, ...]
+    right_keys: tuple[int, ...]
+    residual: Expr | None = None
+
+    def inputs(self) -> tuple[Node, ...]:
+        return (self.left, self.right)
+
+    def replace_inputs(self, inputs: tuple[Node, ...]) -> Node:
+        return replace(self, left=inputs[0], right=inputs[1])
+
+    @property
+    def fields(self) -> tuple[Field, ...]:
+        return _temporal_join_fields(self.left.fields, self.right.fields, self.join_type)
+
+    def label(self) -> str:
+        where = _condition_text(self.condition, self.left.names + self.right.names)
+        return (f"TemporalJoin(joinType=[{_flink_join_type(self.join_type)}], where=[{where}], "
+                f"leftTimeAttribute=[{self.left.names[self.left_time]}], "
+                f"rightTimeAttribute=[{self.right.names[self.right_time]}])")
+
+
+@dataclass(frozen=True)
+class LookupJoin(SingleInputNode):
+    """Processing-time temporal join against a table whose connector can look rows up by key:
+    each input row is joined, when it arrives, with the rows of ``table`` whose ``right_keys``
+    columns equal its ``left_keys``. The table is no input of the plan: the operator asks the
+    connector. ``right_fields`` are the table's columns; ``residual`` (over input then right
+    fields) filters the looked-up rows. ``position`` places planning errors in the SQL."""
+
+    path: tuple[str, str, str]
+    table: Any = field(compare=False)  # CatalogTable
+    right_fields: tuple[Field, ...] = ()
+    join_type: str = "INNER"
+    condition: Expr | None = None
+    left_keys: tuple[Expr, ...] = ()
+    right_keys: tuple[int, ...] = ()
+    residual: Expr | None = None
+    position: tuple[int | None, int | None] = field(default=(None, None), compare=False)
+
+    @property
+    def fields(self) -> tuple[Field, ...]:
+        return _temporal_join_fields(self.input.fields, self.right_fields, self.join_type)
+
+    def label(self) -> str:
+        lookup = ", ".join(f"{self.right_fields[r].name}={k}" for k, r in zip(self.left_keys, self.right_keys))
+        text = (f"LookupJoin(table=[{'.'.join(self.path)}], joinType=[{_flink_join_type(self.join_type)}], "
+                f"lookup=[{lookup}]")
+        if self.residual is not None:
+            text += f", where=[{_condition_text(self.residual, self.input.names + [f.name for f in self.right_fields])}]"
+        return text + f", select=[{', '.join(self.names)}])"
+
+
+# -- interval and window joins ----------------------------------------------------------------------
+
+_FLINK_JOIN_TYPES = {"INNER": "InnerJoin", "LEFT": "LeftOuterJoin", "RIGHT": "RightOuterJoin",
+                     "FULL": "FullOuterJoin", "SEMI": "LeftSemiJoin", "ANTI": "LeftAntiJoin"}
+
+
+@dataclass(frozen=True)
+class IntervalJoin(Node):
+    """A join whose condition bounds the left time attribute by the right one (``bounds``, see
+    ``flowsql.planner.time_joins``): each row is kept only until time passes the last moment a match
+    can arrive. Output like ``Join`` (INNER / LEFT / RIGHT / FULL), time attributes kept; insert-only,
+    an outer row without a match is sent padded with NULLs when it expires. ``condition`` is the
+    whole join condition, time bounds included."""
+
+    left: Node
+    right: Node
+    join_type: str
+    condition: Expr
+    bounds: Any  # flowsql.planner.time_joins.IntervalBounds
+    state_ttl: tuple[int | None, int | None] | None = None  # a STATE_TTL hint, for the regular-join fallback
+
+    def inputs(self) -> tuple[Node, ...]:
+        return (self.left, self.right)
+
+    def replace_inputs(self, inputs: tuple[Node, ...]) -> Node:
+        return replace(self, left=inputs[0], right=inputs[1])
+
+    @property
+    def fields(self) -> tuple[Field, ...]:
+        return _join_fields(self.left.fields, self.right.fields, self.join_type, True)
+
+    def label(self) -> str:
+        return (f"IntervalJoin(joinType=[{_FLINK_JOIN_TYPES[self.join_type]}], windowBounds=[{self.bounds}], "
+                f"where=[{self.condition}], select=[{', '.join(self.names)}])")
+
+
+@dataclass(frozen=True)
+class WindowJoin(Node):
+    """A join of two windowed inputs on equal ``window_start`` and ``window_end``: each window's rows
+    are joined once, when time passes the window's end (insert-only; late rows are dropped). The
+    ``*_start``/``*_end`` indices locate each input's window bounds (right ones in the right
+    input); ``condition`` is the whole join condition. INNER / LEFT / RIGHT / FULL / SEMI / ANTI."""
+
+    left: Node
+    right: Node
+    join_type: str
+    condition: Expr
+    left_window: WindowSpec
+    right_window: WindowSpec
+    left_start: int
+    left_end: int
+    right_start: int
+    right_end: int
+    state_ttl: tuple[int | None, int | None] | None = None  # a STATE_TTL hint, for the regular-join fallback
+
+    def inputs(self) -> tuple[Node, ...]:
+        return (self.left, self.right)
+
+    def replace_inputs(self, inputs: tuple[Node, ...]) -> Node:
+        return replace(self, left=inputs[0], right=inputs[1])
+
+    @property
+    def fields(self) -> tuple[Field, ...]:
+        return _join_fields(self.left.fields, self.right.fields, self.join_type, True)
+
+    def label(self) -> str:
+        left = _window_join_text(self.left_window, self.left.names[self.left_start], self.left.names[self.left_end])
+        right = _window_join_text(self.right_window, self.right.names[self.right_start],
+                                  self.right.names[self.right_end])
+        return (f"WindowJoin(leftWindow=[{left}], rightWindow=[{right}], "
+                f"joinType=[{_FLINK_JOIN_TYPES[self.join_type]}], where=[{self.condition}], "
+                f"select=[{', '.join(self.names)}])")
+
+
+def _window_join_text(spec: WindowSpec, start: str, end: str) -> str:
+    """A window as Flink's WindowJoin prints it: TUMBLE(win_start=[..], win_end=[..], size=[5 min])."""
+    text = str(spec)
+    shape = text[text.index("], ") + 3:] if "], " in text else ")"
+    return f"{spec.kind}(win_start=[{start}], win_end=[{end}], {shape}"

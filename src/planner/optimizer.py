@@ -20,12 +20,17 @@ from flowsql.planner.rules import (
     merge_projects,
     prune_columns,
     push_filters,
+    rank,
+    deduplicate,
+    push_filters_below_correlate,
     push_filters_into_scan,
     reorder_joins,
     simplify_aggregates,
     simplify_filters,
     window_aggregate,
     window_rank,
+    interval_join,
+    window_join,
 )
 
 
@@ -42,12 +47,20 @@ PHASES: list[tuple[str, list]] = [
     ("windows", [window_aggregate, window_rank]),
     # Filters sink through projections, unions, group keys and joins; once they rest above a
     # scan, their simple conjuncts are offered to the connector too (the Filter stays).
-    ("push down predicates", [push_filters, simplify_filters, fold_constants, push_filters_into_scan]),
+    ("push down predicates", [push_filters, push_filters_below_correlate, simplify_filters, fold_constants,
+                              push_filters_into_scan]),
     # Common parts of ORs become join keys; chains of inner joins are ordered to avoid cross products.
     ("join order", [factor_disjunctions, push_filters, reorder_joins]),
+    # A filter on ROW_NUMBER/RANK/DENSE_RANK resting on its OVER window (once pushed down) is a Top-N.
+    ("top-n", [rank]),
     # Pruning runs after pushing, so columns only filters read can be dropped above them.
     ("prune columns", [prune_columns]),
+    # A one-row Top-N by time whose (pruned) row number nobody reads is a deduplication.
+    ("deduplicate", [deduplicate]),
     ("merge projections", [merge_projects, fold_constants, project_into_values]),
+    # Joins bounded in time (window bounds equated, or one time attribute bounded by the other) free
+    # their state as time passes; recognized last, on the final shape of their conditions.
+    ("time joins", [window_join, interval_join]),
 ]
 
 

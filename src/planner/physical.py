@@ -15,10 +15,14 @@ from flowsql.common.config import Config
 from flowsql.common.connector import Column, ConnectorContext
 from flowsql.common.errors import PlanningError
 from flowsql.planner.expressions import Expr, InputRef
+from flowsql.planner.logical import IntervalJoin, WindowJoin
 from flowsql.planner.logical import (
-    Aggregate, Filter, Join, Node, OverWindow, Project, ReplicateRows, Sink, Sort, TableScan, Union, Values,
-    WatermarkAssigner, explain_tree,
+    Aggregate, Deduplicate, Filter, Join, Node, OverWindow, Project, Rank, ReplicateRows, Sink, Sort, TableScan,
+    Union, Values, WatermarkAssigner, explain_tree,
 )
+from flowsql.planner.logical import Correlate
+from flowsql.planner.logical import LookupJoin, TemporalJoin
+from flowsql.planner.top_n import incremental_sort_limit, top_n_label, top_n_mode
 
 
 @dataclass(eq=False)
@@ -34,6 +38,7 @@ class PhysicalNode:
     sink: Any = None  # TableSink
     bounded: bool = True
     operator_id: str = ""
+    emit: Any = None  # WindowAggregate: its WindowEmit (early/late firing, allowed lateness)
 
     @property
     def fields(self):
@@ -59,8 +64,21 @@ class PhysicalNode:
             join = self.logical
             keys = split_join_condition(join.condition, len(join.left.fields)).describe(join.left.names,
                                                                                         join.right.names)
+            if join.state_ttl is not None:
+                from flowsql.planner.state_ttl import join_ttl_text
+
+                keys += f", stateTtl=[{join_ttl_text(join.state_ttl)}]"
             return f"Join(joinType=[{join.join_type}], where=[{join.condition}], {keys})"
+        if self.kind in ("Rank", "SortLimit") and self.inputs:
+            text = top_n_label(self)
+            if text:
+                return text
         label = self.logical.label()
+        if self.kind == "Sink" and self.sink is not None and label.endswith(")"):
+            # Whether the sink can take part in checkpoints (exactly-once) or may repeat rows.
+            label = label[:-1] + f", deliveryGuarantee=[{self.sink.delivery_guarantee}])"
+        if self.emit is not None and self.emit.produces_updates and label.endswith(")"):
+            label = label[:-1] + f", emit=[{self.emit}])"
         return self.kind + label[label.index("("):] if "(" in label else self.kind
 
 
@@ -80,19 +98,30 @@ class PhysicalPlanner:
         self.config = config
         self.batch = batch
         self.memo: dict[int, PhysicalNode] = {}
-        self.counter = 0
+        self.operator_ids: dict[str, int] = {}  # stable id → how many operators have it
 
     def plan(self, node: Node) -> PhysicalNode:
         key = id(node)
         if key in self.memo:
             return self.memo[key]
         physical = self._plan(node)
-        self.counter += 1
-        physical.operator_id = f"{physical.kind.lower()}-{self.counter}"
+        physical.operator_id = self._stable_operator_id(physical)
         physical.bounded = all(i.bounded for i in physical.inputs) if physical.inputs else physical.bounded
         self._infer_mode(physical)
         self.memo[key] = physical
         return physical
+
+    def _stable_operator_id(self, physical: PhysicalNode) -> str:
+        """An id that names the same operator in every run of the same query (like Flink's uid
+        hash): its kind, its description and its inputs' ids, so checkpointed state is matched by
+        operator rather than by planning order. Identical subtrees (a self-join) get a suffix."""
+        import hashlib
+
+        text = "|".join([physical.kind, physical.label()] + [i.operator_id for i in physical.inputs])
+        base = f"{physical.kind.lower()}-{hashlib.sha1(text.encode()).hexdigest()[:10]}"
+        seen = self.operator_ids.get(base, 0)
+        self.operator_ids[base] = seen + 1
+        return base if not seen else f"{base}-{seen + 1}"
 
     def _plan(self, node: Node) -> PhysicalNode:
         if isinstance(node, (Project, Filter)):
@@ -103,8 +132,15 @@ class PhysicalPlanner:
             return PhysicalNode("Values", node, [])
         if isinstance(node, Sink):
             return self._sink(node)
+        if isinstance(node, (TemporalJoin, LookupJoin)):
+            from flowsql.planner.temporal_physical import plan_temporal_join
+
+            return plan_temporal_join(self, node)
+        if isinstance(node, (IntervalJoin, WindowJoin)):
+            return self._time_join(node)
         kind = {Aggregate: "GroupAggregate", Union: "Union", Sort: "SortLimit", ReplicateRows: "ReplicateRows",
-                WatermarkAssigner: "WatermarkAssigner", Join: "Join", OverWindow: "OverAggregate"}.get(type(node))
+                WatermarkAssigner: "WatermarkAssigner", Join: "Join", OverWindow: "OverAggregate",
+                Rank: "Rank", Deduplicate: "Deduplicate", Correlate: "Correlate"}.get(type(node))
         if kind is None or kind == "OverAggregate":
             from flowsql.planner.windows import window_physical_kind
 
@@ -112,6 +148,14 @@ class PhysicalPlanner:
         if kind is None:
             raise PlanningError(f"no physical operator for {type(node).__name__}")
         return PhysicalNode(kind, node, [self.plan(i) for i in node.inputs()])
+
+    def _time_join(self, node: Node) -> PhysicalNode:
+        """An interval or window join; a regular join in batch mode (DuckDB joins the whole input)
+        or over an updating input (which only a regular join can retract)."""
+        inputs = [self.plan(i) for i in node.inputs()]
+        time_bounded = not self.batch and all(i.mode.is_insert_only for i in inputs)
+        kind = type(node).__name__ if time_bounded else "Join"
+        return PhysicalNode(kind, node, inputs)
 
     def _calc(self, node: Node) -> PhysicalNode:
         projections = None
@@ -192,6 +236,10 @@ class PhysicalPlanner:
                     p.reason = ("a global aggregate emits updates: every row changes the single result row")
                 if agg.aggregates or keys:
                     p.mode = ChangelogMode(p.mode.kinds, tuple(keys) or None)
+        elif p.kind in ("Rank", "Deduplicate") or (p.kind == "SortLimit" and not self.batch
+                                                     and incremental_sort_limit(p)):
+            if not self.batch:
+                p.mode, p.reason = top_n_mode(p)
         elif p.kind == "SortLimit":
             sort: Sort = p.logical
             if not p.inputs[0].bounded and not (not sort.keys and p.inputs[0].mode.is_insert_only):
@@ -208,6 +256,21 @@ class PhysicalPlanner:
                             else "the join's inputs update, so its results are retracted and re-sent")
             if self.batch:
                 p.mode = ChangelogMode.insert_only()
+        elif p.kind in ("TemporalJoin", "LookupJoin"):
+            from flowsql.planner.temporal_physical import temporal_join_mode
+
+            temporal_join_mode(p)
+        elif p.kind == "WindowAggregate" and not self.batch:
+            from flowsql.common.rowkind import RowKind
+            from flowsql.planner.window_emit import window_emit
+
+            p.mode = inherited
+            p.emit = window_emit(p.logical, self.config)
+            if p.emit.produces_updates:
+                keys = tuple(p.logical.fields[i].name for i in range(len(p.logical.group_keys)))
+                p.mode = ChangelogMode(frozenset({RowKind.INSERT, RowKind.UPDATE_BEFORE, RowKind.UPDATE_AFTER}),
+                                       keys or None)
+                p.reason = p.emit.reason()
         elif p.kind == "Sink":
             p.mode = inherited
             self._check_sink(p)
@@ -271,6 +334,9 @@ def explain_reasons(root: PhysicalNode) -> list[str]:
             visit(i)
         if n.reason:
             out.append(f"{n.kind} ({n.mode.describe()}): {n.reason}.")
+        from flowsql.planner.state_ttl import state_ttl_reasons
+
+        out.extend(state_ttl_reasons(n))
 
     visit(root)
     return out

@@ -64,7 +64,8 @@ def bind_window_tvf(binder, node: WindowTableFunction):
     _check_shape(kind, values, node)
     spec = WindowSpec(kind, name, size=values.get("size", 0),
                       slide=values.get("slide") or values.get("step") or 0, offset=values.get("offset", 0),
-                      gap=values.get("gap", 0), time_kind=time_type.time_attribute)
+                      gap=values.get("gap", 0), time_kind=time_type.time_attribute,
+                      legacy=bool(node.meta.get("legacy_group_window")))
     partition = []
     for p in node.args.get("partition_by") or []:
         cols = [i for i, f in enumerate(plan.fields) if f.name == p.name]
@@ -148,6 +149,7 @@ def rewrite_legacy_group_window(select: exp.Select) -> exp.Select | None:
     names = {"TUMBLE": ("size", "offset"), "HOP": ("slide", "size", "offset"), "SESSION": ("gap",)}[kind]
     tvf = WindowTableFunction(this=source, kind=kind, time_col=exp.to_identifier(args[0].name),
                               **dict(zip(names, intervals)))
+    tvf.meta["legacy_group_window"] = True  # early/late firing options apply to this syntax only
     if kind == "SESSION":  # legacy sessions are per group: the other (column) keys partition them
         others = [e for e in group.expressions if e is not call and isinstance(e, exp.Column)]
         if others:
@@ -194,9 +196,10 @@ def rewrite_legacy_group_window(select: exp.Select) -> exp.Select | None:
 
 def window_origin(node, index: int):
     """(window node, 'start' | 'end' | 'time') if column ``index`` of ``node`` is a window bound
-    produced by a window TVF or a window aggregate below (through projections and filters)."""
+    produced by a window TVF or a window aggregate below (through projections, filters and window
+    joins)."""
     from flowsql.planner.expressions import InputRef
-    from flowsql.planner.logical import Filter, Project, WindowAggregate
+    from flowsql.planner.logical import Filter, Join, Project, WindowAggregate, WindowJoin
 
     while True:
         if isinstance(node, Project):
@@ -216,6 +219,13 @@ def window_origin(node, index: int):
             g = node.group_keys[index]
             role = {node.start_key: "start", node.end_key: "end"}.get(g) or ("time" if g == node.time_key else None)
             return (node, role) if role else None
+        elif isinstance(node, (Join, WindowJoin)):  # a window join passes its inputs' windows on
+            from flowsql.planner.time_joins import window_join_side
+
+            found = window_join_side(node, index)
+            if found is None:
+                return None
+            node, index = found
         else:
             return None
 
@@ -255,7 +265,9 @@ def check_streaming_over(node) -> None:
             f"OVER windows on a stream must be ordered by a single time attribute, but '{names[index]}' is "
             f"{t.sql(False)}" + (" (and more sort keys follow)" if t.time_attribute else "")
             + " (Flink: 'Non-time attribute sort is not supported for bounded OVER window')",
-            hint="ORDER BY the table's rowtime (the WATERMARK column) or a PROCTIME() column")
+            hint="ORDER BY the table's rowtime (the WATERMARK column) or a PROCTIME() column"
+            + ("; or, for a Top-N, filter the rank with constant bounds: WHERE rn <= 3"
+               if any(c.function in ("ROW_NUMBER", "RANK", "DENSE_RANK") for c in node.calls) else ""))
     if not ascending:
         raise PlanningError(f"OVER windows on a stream can only be ordered ascending, found '{names[index]}' DESC",
                             hint=f"write ORDER BY {names[index]} ASC")

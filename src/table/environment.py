@@ -83,6 +83,7 @@ class TableEnvironment(TableApiMixin):
             self.config.set("execution.runtime-mode", "batch")
         self.catalog = CatalogManager()
         self.jobs = JobRegistry()
+        self.clock = None  # the processing-time clock of this session's jobs; None: the wall clock
 
     @staticmethod
     def create(settings: EnvironmentSettings | None = None) -> "TableEnvironment":

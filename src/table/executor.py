@@ -4,6 +4,7 @@ and query/INSERT planning into jobs (streaming) or a DuckDB query (batch)."""
 from __future__ import annotations
 
 import re
+import time
 
 from flowsql.catalog import CatalogFunction, CatalogTable, CatalogView, TableColumn, WatermarkSpec
 from flowsql.common.errors import PlanningError, ValidationError
@@ -242,6 +243,8 @@ class StatementExecutor:
             return self.rows(["result"], [(self._show_create(s.name, what),)])
         if what == "JOBS":
             return self._ShowJobs(s)
+        if what == "WATERMARKS":
+            return self._show_watermarks()
         if what in ("MODULES", "FULL MODULES"):
             if what == "MODULES":
                 return self.rows(["module name"], [("core",)])
@@ -256,8 +259,28 @@ class StatementExecutor:
         return self.rows([header], [(n,) for n in names])
 
     def _ShowJobs(self, s) -> TableResult:
-        rows = [(j.job_id, j.name, j.status.state, "") for j in self.env.list_jobs()]
-        return self.rows(["job id", "job name", "status", "start time"], rows)
+        from flowsql.table.job_statements import show_jobs
+
+        return show_jobs(self.env)
+
+    def _DescribeJob(self, s: st.DescribeJob) -> TableResult:
+        from flowsql.table.job_statements import describe_job
+
+        return describe_job(self.env, s)
+
+    def _StopJob(self, s: st.StopJob) -> TableResult:
+        from flowsql.table.job_statements import stop_job
+
+        return stop_job(self.env, s)
+
+    def _show_watermarks(self) -> TableResult:
+        """Our extension: each operator's watermark and its lag behind the job's clock, per job."""
+        from flowsql.common.types import BIGINT
+        from flowsql.exec.job_metrics import watermark_rows
+
+        rows = [row for job in self.env.list_jobs() for row in watermark_rows([job], job.clock.now_ms())]
+        names = ["job id", "job name", "status", "operator", "watermark", "lag ms", "idle"]
+        return self.rows(names, rows, [STRING()] * 5 + [BIGINT(), BOOLEAN()])
 
     def _show_create(self, name, what) -> str:
         path, obj = self.catalog.resolve(name)
@@ -341,7 +364,10 @@ class StatementExecutor:
     def explain(self, stmt: st.Statement, details: list[str]) -> str:
         sinks = self._plan_sinks(stmt)
         sections = ["== Abstract Syntax Tree ==", "\n".join(explain_tree(p) for p in sinks)]
-        optimized = [optimize(p, self.config) for p in sinks]
+        traces: list[list] = [[] for _ in sinks]
+        optimized = [optimize(p, self.config, trace) for p, trace in zip(sinks, traces)]
+        if "PHASES" in details:
+            sections += self._explain_phases(sinks, traces)
         planner = PhysicalPlanner(self.config, self.config.is_batch)
         physical = [planner.plan(p) for p in optimized]
         sections += ["", "== Optimized Physical Plan ==",
@@ -351,7 +377,36 @@ class StatementExecutor:
             sections += ["", "== Why Nodes Update =="] + reasons
         sections += ["", "== Optimized Execution Plan ==",
                      "\n".join(explain_physical(p, changelog=False) for p in physical)]
+        sections += self._explain_state_recovery(physical)
         return "\n".join(sections) + "\n"
+
+    def _explain_state_recovery(self, physical: list) -> list[str]:
+        """With 'execution.state-recovery.path' set: which operators keep their state, which lose it."""
+        from flowsql.exec.recovery import RECOVERY_PATH_KEYS
+
+        path = next((self.config.get(k) for k in RECOVERY_PATH_KEYS if self.config.get(k)), None)
+        if not path or self.config.is_batch:
+            return []
+        from flowsql.exec.checkpoint.compatibility import recovery_report
+        from flowsql.exec.checkpoint.storage import resolve_recovery_path
+
+        restored = resolve_recovery_path(path)
+        return ["", f"== State Recovery from {restored.path} =="] + recovery_report(Job(physical, self.config), restored)
+
+    @staticmethod
+    def _explain_phases(sinks: list[Sink], traces: list[list]) -> list[str]:
+        """``EXPLAIN PHASES``: the logical plan after each optimizer phase that changed it."""
+        lines: list[str] = []
+        previous = list(sinks)
+        for index, (phase, _) in enumerate(traces[0] if traces else []):
+            plans = [trace[index][1] for trace in traces]
+            lines += ["", f"== Optimizer Phase {index + 1}: {phase} =="]
+            if all(a == b for a, b in zip(plans, previous)):
+                lines.append("(unchanged)")
+            else:
+                lines.append("\n".join(explain_tree(p) for p in plans))
+            previous = plans
+        return lines
 
     def _plan_sinks(self, stmt: st.Statement) -> list[Sink]:
         binder = self.binder()
@@ -376,9 +431,14 @@ class StatementExecutor:
             from flowsql.exec.batch import run_batch
 
             threads = self.config.get_int("parallelism.default")
+            from flowsql.exec.job_metrics import plan_sources, skipped_record_warnings
+
             return TableResult(ResultKind.SUCCESS_WITH_CONTENT, names, types,
-                               batch_runner=lambda: run_batch(physical, threads), max_width=max_width)
-        job = Job([physical], self.config.copy(), self.config.get("pipeline.name") or "collect")
+                               batch_runner=lambda: run_batch(physical, threads), max_width=max_width,
+                               warnings=lambda: skipped_record_warnings(plan_sources([physical])))
+        job = Job([physical] + self._late_rows_roots(), self.config.copy(),
+                  self.config.get("pipeline.name") or "collect", clock=self.env.clock)
+        self.env.jobs.add(job)  # SHOW JOBS / SHOW WATERMARKS see queries too, as Flink lists them
         collector = job.collectors[0]
         return TableResult(ResultKind.SUCCESS_WITH_CONTENT, names, types, job=job, collector=collector,
                            is_streaming=True, max_width=max_width)
@@ -402,13 +462,20 @@ class StatementExecutor:
         if batch:
             job = BatchInsertJob(physical, self.config, name)
         else:
-            job = Job(physical, self.config.copy(), name)
+            job = Job(physical + self._late_rows_roots(), self.config.copy(), name, clock=self.env.clock)
         self.env.jobs.add(job)
         job.start()
         result = TableResult(ResultKind.SUCCESS_WITH_CONTENT, ["job id"], [STRING()], rows=[(job.job_id,)], job=job)
         if self.config.get_bool("table.dml-sync"):
             job.wait()
         return result
+
+    def _late_rows_roots(self) -> list:
+        """The late-rows side table of a streaming job, when 'flowsql.exec.late-rows.sink' names one."""
+        from flowsql.planner.late_rows import late_rows_sink
+
+        root = late_rows_sink(self.catalog, self.config)
+        return [root] if root is not None else []
 
     def _BeginStatementSet(self, s) -> TableResult:
         raise ValidationError("BEGIN STATEMENT SET is a shell command",
@@ -430,6 +497,7 @@ class BatchInsertJob(Job):
         from flowsql.exec.operators.sink import TableSinkOperator
 
         self.status.state = "RUNNING"
+        self.start_time = time.time()
         try:
             for root in self.roots:
                 op = TableSinkOperator(root.sink, root.sink.describe(), False)
@@ -442,5 +510,6 @@ class BatchInsertJob(Job):
             self.status.state = "FAILED"
             self.status.error = e if hasattr(e, "message") else PlanningError(f"{type(e).__name__}: {e}")
         finally:
+            self.end_time = time.time()
             self.done_event.set()
 

@@ -10,3 +10,4 @@ class ExplainDetail(enum.Enum):
     CHANGELOG_MODE = 1
     JSON_EXECUTION_PLAN = 2
     PLAN_ADVICE = 3
+    PHASES = 4  # flowsql's own: the logical plan after each optimizer phase

@@ -44,8 +44,9 @@ class TableSchema:
 class TableResult:
     def __init__(self, kind: ResultKind, names: list[str], types: list[DataType], *,
                  rows: list[tuple] | None = None, job=None, collector=None, is_streaming: bool = False,
-                 batch_runner=None, max_width: int = 30) -> None:
+                 batch_runner=None, max_width: int = 30, warnings=None) -> None:
         self._kind = kind
+        self._warnings = warnings  # a callable giving the warnings of a batch-mode run
         self._schema = TableSchema(names, types)
         self._rows = rows
         self.job = job
@@ -71,6 +72,17 @@ class TableResult:
         from flowsql.table.job_client import JobClient
 
         return JobClient(self.job) if self.job is not None else None
+
+    def get_warnings(self) -> list[str]:
+        """flowsql: what a user should hear about the statement's run so far — malformed records
+        skipped under '<format>.ignore-parse-errors', windows stalled by an idle source."""
+        if self._warnings is not None:
+            return list(self._warnings())
+        if self.job is not None:
+            from flowsql.exec.job_metrics import job_warnings
+
+            return job_warnings(self.job)
+        return []
 
     def get_resolved_schema(self) -> TableSchema:
         return self._schema

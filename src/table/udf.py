@@ -183,6 +183,24 @@ class TableFunctionWrapper(UserDefinedFunctionWrapper):
         types = self._result_type
         return list(types) if isinstance(types, list) else [types]
 
+    def bind_table_call(self, binder, name: str, arg_nodes, node):
+        """``LATERAL TABLE(f(...))``: the runtime function (``$udtf:<key>``), its typed arguments and
+        its column types (called by the binder's ``flowsql.planner.lateral``)."""
+        if not self.result_types or any(t is None for t in self.result_types):
+            raise ValidationError(f"table function {self._name} declares no result types",
+                                  hint="declare them: @udtf(result_types=[DataTypes.STRING(), DataTypes.INT()])")
+        args = self._bind_args(binder, name, arg_nodes, node)
+        evaluate = self._func.eval if isinstance(self._func, UserDefinedFunction) else self._func
+        try:
+            inspect.signature(evaluate).bind(*args)
+        except TypeError as e:
+            raise ValidationError(f"table function {self._name} cannot take {len(args)} argument(s): {e}",
+                                  hint=f"call it with the parameters of {self._name}"
+                                       f"{inspect.signature(evaluate)}") from None
+        except ValueError:
+            pass  # no signature to check (a builtin or C function)
+        return "$udtf:" + self.runtime_key(), tuple(args), self.result_types
+
 
 class AggregateFunctionWrapper(UserDefinedFunctionWrapper):
     kind = "aggregate"

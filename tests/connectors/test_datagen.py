@@ -96,9 +96,9 @@ def test_position_restores_exactly(make_context, drain):
     full = drain(source(make_context, cols, **opts).create_reader(clock=ticking()), 10)
     reader = source(make_context, cols, **opts).create_reader(clock=ticking())
     first = reader.poll(30).table
-    position = reader.position()
+    position = reader.snapshot_position()
     resumed = source(make_context, cols, **opts).create_reader(clock=ticking())
-    resumed.seek(position)
+    resumed.restore_position(position)
     rest = drain(resumed, 25)
     assert pa.concat_tables([first, rest]).equals(full)
 

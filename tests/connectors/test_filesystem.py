@@ -124,10 +124,10 @@ def test_position_seek_resumes_exactly(make_context, drain, tmp_path, fmt):
     full = read(make_context, drain, tmp_path / "out", fmt)
     reader = factory.create_source(context).create_reader()
     first = [reader.poll(7).table for _ in range(3)]  # 7 rows, the 3 left in file 0, 7 of file 1
-    position = reader.position()
+    position = reader.snapshot_position()
     assert position == [1, 7]
     resumed = factory.create_source(context).create_reader()
-    resumed.seek(position)
+    resumed.restore_position(position)
     assert resumed.progress()[1] > 0
     assert pa.concat_tables(first + [drain(resumed, 5)]).equals(full)
 
@@ -208,7 +208,7 @@ def test_monitored_directory_discovers_new_files(make_context, tmp_path):
     now[0] = 1.5
     assert reader.poll(10).table.column("id").to_pylist() == [2]
     assert not reader.finished
-    assert reader.position()[:2] == [1, 1]
+    assert reader.snapshot_position()[:2] == [1, 1]
 
 
 def test_json_formats_timestamps_like_flink(make_context, tmp_path):

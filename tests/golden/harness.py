@@ -60,6 +60,7 @@ class TableDecl:
     columns: list[tuple[str, DataType]]
     rows: list[list[str | None]]  # raw field texts, None for NULL
     columns_sql: str
+    kinds: list[str] | None = None  # a changelog table: each row's kind (+I, -U, +U, -D)
 
 
 @dataclass
@@ -76,6 +77,7 @@ class Case:
     error_at: tuple[int, int] | None = None  # expected (line, column) of the error, when given
     xfail: str | None = None
     xfail_unsafe: bool = False  # the engine crashes or runs away on it: reported as xfail, not run
+    options: dict[str, str] = field(default_factory=dict)  # SET lines before the SQL
     seed: int = field(default=0)
 
     @property
@@ -121,7 +123,12 @@ def split_fields(text: str, where: str) -> list[str | None]:
         i += 1  # the comma
 
 
-_TABLE = re.compile(r"^table\s+(\w+)\s*\((.*)\)\s*$", re.IGNORECASE)
+_TABLE = re.compile(r"^table\s+(\w+)\s*\((.*)\)\s*(changelog)?\s*$", re.IGNORECASE)
+_ROW_KINDS = {"+I": 0, "-U": 1, "+U": 2, "-D": 3}
+# Table clauses that declare no CSV column: they go into CREATE TABLE as written.
+_NOT_PHYSICAL = re.compile(r"^(WATERMARK\s+FOR|PRIMARY\s+KEY|`?\w+`?\s+AS\s)", re.IGNORECASE)
+# A query's session options, as lines before its SQL: SET 'key' = 'value';
+_SET = re.compile(r"^SET\s+'([^']+)'\s*=\s*'([^']*)'\s*;?\s*$", re.IGNORECASE)
 _SECTIONS = ("expect", "oracle", "error", "at", "xfail", "xfail-unsafe")
 
 
@@ -169,19 +176,28 @@ def parse_file(path: Path) -> list[Case]:
             name, columns_sql = match.group(1), match.group(2)
             columns = []
             for spec in _split_columns(columns_sql):
+                if _NOT_PHYSICAL.match(spec):  # WATERMARK FOR, PRIMARY KEY, computed `c AS expr`
+                    continue
                 col_name, _, type_text = spec.partition(" ")
                 try:
                     columns.append((col_name.strip("`"), parse_type(type_text.strip())))
                 except FlowSqlError as e:
                     raise GoldenFormatError(f"{where}: bad type '{type_text}': {e}") from None
             rows = []
+            kinds: list[str] | None = [] if match.group(3) else None
             for offset, row_line in enumerate(record[1:], 1):
                 fields = split_fields(row_line, f"{path.name}:{start + offset}")
+                if kinds is not None:  # a changelog row starts with its kind
+                    kind = (fields.pop(0) or "").strip()
+                    if kind not in _ROW_KINDS:
+                        raise GoldenFormatError(f"{path.name}:{start + offset}: a changelog row starts with "
+                                                f"+I, -U, +U or -D, found '{kind}'")
+                    kinds.append(kind)
                 if len(fields) != len(columns):
                     raise GoldenFormatError(f"{path.name}:{start + offset}: expected {len(columns)} fields, "
                                             f"found {len(fields)}")
                 rows.append(fields)
-            tables[name] = TableDecl(name, columns, rows, columns_sql)
+            tables[name] = TableDecl(name, columns, rows, columns_sql, kinds)
             continue
         words = head.split()
         if not words or words[0] != "query":
@@ -202,6 +218,9 @@ def parse_file(path: Path) -> list[Case]:
             sql_lines, trailer = body[:cut], body[cut + 1:]
         else:
             sql_lines, trailer = body, []
+        while sql_lines and _SET.match(sql_lines[0].strip()):
+            key, value = _SET.match(sql_lines.pop(0).strip()).groups()
+            case.options[key] = value
         case.sql = "\n".join(sql_lines).strip().rstrip(";")
         if not case.sql:
             raise GoldenFormatError(f"{where}: the query has no SQL")
@@ -250,6 +269,17 @@ def typed_values(texts: list[str | None], t: DataType) -> pa.Array:
     arrow_type = t.to_arrow()
     if t.is_string:
         return pa.array(texts, arrow_type)
+    if t.name == "ARRAY":
+        # The csv format's ARRAY syntax: elements separated by ';' (its array-element-delimiter);
+        # an empty element of a non-string type is NULL, as the csv reader has it.
+        import pyarrow.compute as pc
+
+        parts = pc.split_pattern(pa.array([None if v is None or not v.strip() else v for v in texts], pa.string()),
+                                 pattern=";")
+        element = t.children[0]
+        items = [v if element.is_string or v.strip() else None for v in parts.flatten().to_pylist()]
+        return pa.ListArray.from_arrays(parts.offsets, typed_values(items, element),
+                                        mask=parts.is_null()).cast(arrow_type)
     cleaned = [None if v is None else v.strip() for v in texts]
     return pa.array(cleaned, pa.string()).cast(arrow_type)
 
@@ -378,13 +408,30 @@ def start_engine(case: Case, tmp: Path, streaming: bool, max_rows: int, rng: ran
     settings = EnvironmentSettings.in_streaming_mode() if streaming else EnvironmentSettings.in_batch_mode()
     env = TableEnvironment.create(settings)
     env.get_config().set("flowsql.exec.batch.max-rows", str(max_rows))
+    for key, value in case.options.items():
+        env.get_config().set(key, value)
     for decl in referenced_tables(case):
+        if decl.kinds is not None:
+            _create_changelog_table(env, decl, max_rows if rng is not None else 0, case.seed)
+            continue
         directory = tmp / decl.name
         write_table_files(decl, directory, rng)
         env.execute_sql(
             f"CREATE TABLE `{decl.name}` ({decl.columns_sql}) WITH ('connector' = 'filesystem', "
             f"'path' = '{directory}', 'format' = 'csv', 'csv.null-literal' = '{NULL_LITERAL}')")
     return env.execute_sql(case.sql)
+
+
+def _create_changelog_table(env, decl: TableDecl, chunk_rows: int, seed: int) -> None:
+    """A changelog table replays its rows with their kinds through the in-memory connector, in random
+    chunks of at most ``chunk_rows`` rows when given."""
+    import numpy as np
+    from flowsql.connectors import memory
+
+    table_id = memory.put(arrow_table(decl), np.array([_ROW_KINDS[k] for k in decl.kinds], dtype=np.int8))
+    chunks = f", 'chunk.max-rows' = '{chunk_rows}', 'chunk.seed' = '{seed}'" if chunk_rows else ""
+    env.execute_sql(f"CREATE TABLE `{decl.name}` ({decl.columns_sql}) WITH ('connector' = 'flowsql-memory', "
+                    f"'table-id' = '{table_id}'{chunks})")
 
 
 def run_engine(case: Case, tmp: Path, streaming: bool, max_rows: int,
@@ -425,7 +472,10 @@ def run_oracle(case: Case) -> list[tuple]:
     tables = referenced_tables(case) if case.oracle is None else list(case.tables.values())
     try:
         for decl in tables:
-            con.register(decl.name, arrow_table(decl))
+            table = arrow_table(decl)
+            if decl.kinds is not None:  # the oracle sees each row's kind as a last column `op`
+                table = table.append_column("op", pa.array(decl.kinds, pa.string()))
+            con.register(decl.name, table)
         candidates = [case.oracle] if case.oracle is not None else transpile(case.sql)
         errors = []
         for sql in candidates:

@@ -4,7 +4,6 @@ import io
 import json
 
 import pandas as pd
-import pytest
 from flowsql.table import DataTypes, EnvironmentSettings, Schema, TableDescriptor, TableEnvironment
 from flowsql.table.expressions import UNBOUNDED_RANGE, col, lit
 from flowsql.table.udf import udf, udtf
@@ -24,8 +23,6 @@ def test_word_count_over_a_file(tmp_path, final_rows):
     assert final_rows(result) == [("flink", 3), ("flowsql", 1), ("sql", 1)]
 
 
-@pytest.mark.xfail(reason="LATERAL TABLE with a Python table function needs a correlate operator the engine lacks",
-                   strict=False)
 def test_word_count_with_a_table_function(tmp_path, final_rows):
     source = tmp_path / "lines.csv"
     source.write_text("to be or\nnot to be\n")

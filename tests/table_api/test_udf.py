@@ -1,5 +1,5 @@
 """Python user-defined functions: general and pandas scalar functions, classes, SQL registration,
-errors; table and aggregate functions (runtime pending)."""
+errors; table and aggregate functions."""
 
 import sys
 from pathlib import Path
@@ -182,7 +182,6 @@ def final_rows_of(table):
     return sorted(tuple(r.values()) for r in result_to_arrow(table.execute()).to_pylist())
 
 
-@pytest.mark.xfail(reason="LATERAL TABLE (join_lateral) is not bound by the engine yet", strict=False)
 def test_udtf_join_lateral(batch_env, final_rows):
     @udtf(result_types=[DataTypes.STRING(), DataTypes.INT()])
     def split(s):

@@ -40,6 +40,7 @@ class Format:
         self.options = options
         self.location = location  # "table `...`", for error messages
         self.skipped_records = 0  # malformed records skipped under '<format>.ignore-parse-errors'
+        self.skipped_by_file: dict[str, int] = {}  # the same, by file, for the end-of-job warning
 
     def read_file(self, path: str, columns: list[str], chunk_rows: int = 65536) -> Iterator[pa.Table]:
         """Tables holding ``columns`` (a subset of the data columns, in that order) of one file."""
@@ -54,6 +55,12 @@ class Format:
         writer.close()
 
     # -- helpers for subclasses ------------------------------------------------------------
+    def count_skipped(self, path: str, count: int) -> None:
+        """Record ``count`` malformed records skipped in ``path`` (under ignore-parse-errors)."""
+        if count:
+            self.skipped_records += count
+            self.skipped_by_file[path] = self.skipped_by_file.get(path, 0) + count
+
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
 

@@ -81,7 +81,7 @@ class CsvFormat(Format):
         try:
             yield from parser.read(path, block_bytes)
         finally:
-            self.skipped_records += parser.skipped_records
+            self.count_skipped(path, parser.skipped_records)
 
     def open_writer(self, file: BinaryIO) -> FormatWriter:
         return _CsvWriter(self, file)

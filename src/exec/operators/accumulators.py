@@ -70,6 +70,10 @@ class Accumulator:
     def size(self) -> int:
         return 0
 
+    def forget(self, ids: np.ndarray) -> None:
+        """Drop the groups' state kept outside the per-key value arrays (which the operator resets):
+        their state TTL is up."""
+
 
 class CountAccumulator(Accumulator):
     def __init__(self, *args) -> None:
@@ -268,14 +272,11 @@ class AppendOnlyAccumulator(Accumulator):
         return pa.array(list(self.values[self.slot][ids]), self.arrow_type)
 
 
-class MultisetAccumulator(Accumulator):
-    """Keeps every group's live values with their multiplicity; results are recomputed in DuckDB
-    for the groups a batch touched. Used for DISTINCT aggregates and for MIN/MAX/FIRST_VALUE/
-    LAST_VALUE/LISTAGG when the input retracts."""
+class _Multiset:
+    """Every group's live values with their multiplicity: (group id, value) → entry id."""
 
-    def __init__(self, call, arg_types, values, slot, connection: duckdb.DuckDBPyConnection) -> None:
-        super().__init__(call, arg_types, values, slot)
-        self.entries = KeyIndex(2)  # (group id, value) → entry id
+    def __init__(self) -> None:
+        self.entries = KeyIndex(2)
         self.entry_values = ValueArrays()
         self.entry_values.define("count", np.int64, 0)
         self.entry_values.define("group", np.int64, -1)
@@ -283,11 +284,36 @@ class MultisetAccumulator(Accumulator):
         self.value_chunks: list[pa.Array] = []  # values in entry-id order
         self.value_count = 0
         self.sequence = 0
+
+
+class MultisetAccumulator(Accumulator):
+    """Keeps every group's live values with their multiplicity; results are recomputed in DuckDB
+    for the groups a batch touched. Used for DISTINCT aggregates and for MIN/MAX/FIRST_VALUE/
+    LAST_VALUE/LISTAGG when the input retracts."""
+
+    def __init__(self, call, arg_types, values, slot, connection: duckdb.DuckDBPyConnection,
+                 extras: dict | None = None) -> None:
+        super().__init__(call, arg_types, values, slot)
+        # The multiset lives in the keyed state's extras, so checkpoints capture it.
+        self.multiset = (extras if extras is not None else {}).setdefault(slot, _Multiset())
         self.connection = connection
         self.arg_type = arg_types[0].to_arrow()
 
+    entries = property(lambda self: self.multiset.entries)
+    entry_values = property(lambda self: self.multiset.entry_values)
+    value_chunks = property(lambda self: self.multiset.value_chunks)
+    value_count = property(lambda self: self.multiset.value_count,
+                           lambda self, n: setattr(self.multiset, "value_count", n))
+    sequence = property(lambda self: self.multiset.sequence,
+                        lambda self, n: setattr(self.multiset, "sequence", n))
+
     def size(self) -> int:
         return self.entries.size
+
+    def forget(self, ids: np.ndarray) -> None:
+        n = self.value_count
+        gone = np.isin(self.entry_values["group"][:n], ids)
+        self.entry_values["count"][:n][gone] = 0
 
     def update(self, batch: BatchInput, weight: np.ndarray) -> None:
         column = batch.columns[self.call.args[0]]
@@ -377,7 +403,7 @@ def make_accumulator(call: AggregateCall, arg_types: list[DataType], state: Keye
 
         return PythonAggregateAccumulator(*args)
     if call.distinct and fn not in ("MIN", "MAX"):
-        return MultisetAccumulator(*args, connection)
+        return MultisetAccumulator(*args, connection, state.extras)
     if fn == "COUNT":
         return CountAccumulator(*args)
     if fn in ("SUM", "SUM0", "AVG"):
@@ -392,5 +418,5 @@ def make_accumulator(call: AggregateCall, arg_types: list[DataType], state: Keye
             args = (call, arg_types, state.values, slot)
         if input_insert_only:
             return AppendOnlyAccumulator(*args)
-        return MultisetAccumulator(*args, connection)
+        return MultisetAccumulator(*args, connection, state.extras)
     raise ValueError(f"no accumulator for {fn}")

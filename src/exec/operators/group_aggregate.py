@@ -8,7 +8,6 @@ that an empty input still yields SQL's single row (bounded = unbounded).
 
 from __future__ import annotations
 
-import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -16,8 +15,10 @@ import pyarrow.compute as pc
 
 from flowsql.common.changes import DELETE, INSERT, UPDATE_AFTER, UPDATE_BEFORE, ChangeBatch
 from flowsql.common.types import DataType
+from flowsql.exec import engine
 from flowsql.exec.operator import Operator, RuntimeContext
 from flowsql.exec.operators.accumulators import BatchInput, make_accumulator
+from flowsql.exec.operators.group_ttl import GroupStateTtl
 from flowsql.planner.expressions import AggregateCall
 
 
@@ -25,8 +26,10 @@ class GroupAggregate(Operator):
     name = "GroupAggregate"
 
     def __init__(self, operator_id: str, key_count: int, aggregates: tuple[AggregateCall, ...],
-                 input_types: list[DataType], input_insert_only: bool, output_schema: pa.Schema) -> None:
+                 input_types: list[DataType], input_insert_only: bool, output_schema: pa.Schema,
+                 state_ttl_ms: int = 0) -> None:
         super().__init__()
+        self.state_ttl_ms = state_ttl_ms  # 0: groups are kept forever
         self.operator_id = operator_id
         self.key_count = key_count
         self.aggregates = aggregates
@@ -39,7 +42,7 @@ class GroupAggregate(Operator):
         super().open(context)
         self.state = context.state.keyed_state(self.operator_id, "groups", self.key_count)
         self.state.values.define("rows", np.int64, 0)
-        connection = duckdb.connect()
+        connection = engine.connect()
         self.accumulators = [
             make_accumulator(call, [self.input_types[a] for a in call.args], self.state, f"agg{i}",
                              self.input_insert_only, connection)
@@ -49,6 +52,7 @@ class GroupAggregate(Operator):
             self.state.lookup([])
             self.state.values.ensure(1)
         self.emitted_global = context.state.value_state(self.operator_id, "global-emitted", False)
+        self.ttl = GroupStateTtl(self.state_ttl_ms, self.state, self.accumulators) if self.state_ttl_ms else None
 
     def state_size(self) -> int:
         return int((self.state.values["rows"][: self.state.keys.size] > 0).sum())
@@ -71,10 +75,15 @@ class GroupAggregate(Operator):
         keys = [table.column(i) for i in range(self.key_count)]
         ids = self.state.lookup(keys) if self.key_count else np.zeros(batch.num_rows, dtype=np.int64)
         signs = batch.signs()
+        if self.ttl is not None:
+            now = self.context.clock.now_ms()
+            signs, restarted = self.ttl.before_batch(ids, signs, now)
         touched, first_rows = _distinct_with_first_row(ids)
         rows = self.state.values["rows"]
         old_rows = rows[touched].copy()
         existed = old_rows > 0 if self.key_count else np.ones(len(touched), dtype=bool)
+        if self.ttl is not None and not self.key_count and len(restarted):
+            existed[:] = False  # the global row's state expired: it starts over with +I, as in Flink
         old_results = self._results(touched) if existed.any() else None
         inp = BatchInput(ids, signs, table.columns)
         rows[touched] += np.bincount(ids, weights=signs)[touched].astype(np.int64)
@@ -97,6 +106,8 @@ class GroupAggregate(Operator):
         old_table = pa.Table.from_arrays(list(key_table.columns) + old_results, schema=self.output_schema)
         changed = _rows_differ(old_table.columns[self.key_count:], new_table.columns[self.key_count:], len(touched))
         out.append(_emit(old_table, new_table, existed, exists, changed))
+        if self.ttl is not None:
+            self.ttl.after_batch(ids, signs, now)
         return out
 
     def _reset(self, ids: np.ndarray) -> None:

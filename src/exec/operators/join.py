@@ -21,7 +21,8 @@ import pyarrow.compute as pc
 from flowsql.common.changes import DELETE, INSERT, ChangeBatch
 from flowsql.exec.expression import BatchEvaluator
 from flowsql.exec.operator import Operator, RuntimeContext
-from flowsql.exec.operators.join_store import JoinSideStore
+from flowsql.exec.operators.join_store import JoinSideStore, take_rows
+from flowsql.exec.operators.join_ttl import JoinSideTtl
 from flowsql.planner.expressions import Expr, InputRef
 from flowsql.planner.join_keys import split_join_condition
 
@@ -34,8 +35,10 @@ class RegularJoin(Operator):
     name = "Join"
 
     def __init__(self, operator_id: str, join_type: str, condition: Expr, left_schema: pa.Schema,
-                 right_schema: pa.Schema, output_schema: pa.Schema) -> None:
+                 right_schema: pa.Schema, output_schema: pa.Schema,
+                 state_ttl_ms: tuple[int, int] = (0, 0)) -> None:
         super().__init__()
+        self.state_ttl_ms = state_ttl_ms  # per side; 0: rows are kept forever
         self.operator_id = operator_id
         self.join_type = join_type
         self.schemas = (left_schema, right_schema)
@@ -48,7 +51,7 @@ class RegularJoin(Operator):
 
     def open(self, context: RuntimeContext) -> None:
         super().open(context)
-        import duckdb
+        from flowsql.exec import engine
 
         state = context.state
         self.key_index = state.keyed_state(self.operator_id, "join-keys", len(self.key_types)).keys
@@ -56,7 +59,9 @@ class RegularJoin(Operator):
         for store, schema in zip(self.stores, self.schemas):
             if store.value is None:
                 store.value = JoinSideStore(schema)
-        connection = duckdb.connect()
+        self.ttl = tuple(JoinSideTtl(ms, state.value_state(self.operator_id, f"{side}-ttl-due", 0)) if ms else None
+                         for ms, side in zip(self.state_ttl_ms, ("left", "right")))
+        connection = engine.connect()
         self.key_evaluators = [None, None]
         for side in (0, 1):
             exprs = self.key_exprs[side]
@@ -78,6 +83,7 @@ class RegularJoin(Operator):
         if batch.num_rows == 0:
             return []
         side, other = input_index, 1 - input_index
+        now = self._expire_state()
         table = _conform(batch.table, self.schemas[side])
         signs = batch.signs()
         keys = self._key_ids(table, side)
@@ -109,7 +115,10 @@ class RegularJoin(Operator):
                     out.append((rows * 2.0, ChangeBatch(padded, _kinds(signs[rows]))))
             if self.preserved[other] and len(probe_rows):
                 out += self._transitions(theirs, other, other_entries, signs[probe_rows], n)
+        first_new = mine.size
         mine.add(table, keys, signs, matches)
+        if self.ttl[side] is not None:
+            self.ttl[side].stamp_from(mine, first_new, now)
         if not out:
             return []
         order = np.argsort(np.concatenate([pos for pos, _ in out]), kind="stable")
@@ -124,6 +133,8 @@ class RegularJoin(Operator):
         old = store.matches[touched]
         new = np.maximum(old + delta, 0)
         store.matches[touched] = new
+        if self.ttl[side] is not None:  # a write of the entries' state: their TTL starts again
+            self.ttl[side].touch(store, touched, self.context.clock.now_ms())
         gained = touched[(old == 0) & (new > 0)]
         lost = touched[(old > 0) & (new == 0)]
         out = []
@@ -145,6 +156,16 @@ class RegularJoin(Operator):
         return out
 
     # -- pieces -----------------------------------------------------------------------------
+    def _expire_state(self) -> int | None:
+        """Drop both sides' rows whose state TTL is up (before they could match); the time now."""
+        if self.ttl == (None, None):
+            return None
+        now = self.context.clock.now_ms()
+        for store, ttl in zip(self.stores, self.ttl):
+            if ttl is not None:
+                ttl.expire(store.value, now)
+        return now
+
     def _key_ids(self, table: pa.Table, side: int) -> np.ndarray:
         if not self.key_types:
             return np.zeros(table.num_rows, dtype=np.int64)
@@ -171,7 +192,7 @@ class RegularJoin(Operator):
         probe_rows = np.concatenate([p for _, p, _ in found])
         entries = np.concatenate([run.base + local for run, _, local in found])
         if self.residual_evaluator is not None and len(probe_rows):
-            other_rows = pa.concat_tables([run.table.take(pa.array(local, pa.int64())) for run, _, local in found])
+            other_rows = pa.concat_tables([take_rows(run.table, local) for run, _, local in found])
             pair = self._joined(table.take(pa.array(probe_rows, pa.int64())), other_rows, side, conform=False)
             ok = self.residual_evaluator.evaluate(pair).column(0).fill_null(False)
             mask = ok.to_numpy(zero_copy_only=False).astype(bool)

@@ -31,6 +31,28 @@ class _Run:
     base: int
 
 
+def take_rows(table: pa.Table, rows: np.ndarray) -> pa.Table:
+    """``table.take(rows)`` for a run's table, a chain of many batches: Arrow's take would first
+    concatenate the whole chain (a copy of the run for every probe), so the rows are taken from
+    each batch they fall in and put back in the asked order."""
+    batches = table.to_batches() if table.num_columns else []
+    if len(batches) <= 1 or len(rows) == 0:
+        return table.take(pa.array(rows, pa.int64()))
+    offsets = np.cumsum([0] + [b.num_rows for b in batches])
+    which = np.searchsorted(offsets, rows, "right") - 1
+    order = np.argsort(which, kind="stable")
+    grouped = which[order]
+    bounds = np.flatnonzero(np.r_[True, grouped[1:] != grouped[:-1], True])
+    parts = [batches[grouped[s]].take(pa.array(rows[order[s:e]] - offsets[grouped[s]], pa.int64()))
+             for s, e in zip(bounds[:-1], bounds[1:])]
+    taken = pa.Table.from_batches(parts, schema=table.schema).combine_chunks()
+    if (np.diff(order) > 0).all():  # already in the asked order
+        return taken
+    inverse = np.empty(len(rows), dtype=np.int64)
+    inverse[order] = np.arange(len(rows), dtype=np.int64)
+    return taken.take(pa.array(inverse, pa.int64()))
+
+
 class JoinSideStore:
     def __init__(self, schema: pa.Schema) -> None:
         self.schema = schema
@@ -76,18 +98,22 @@ class JoinSideStore:
                 out.append((run, probe_rows, local))
         return out
 
-    def take(self, entries: np.ndarray) -> pa.Table:
-        """Rows of the given entries, in that order."""
+    def take(self, entries: np.ndarray, columns: list[int] | None = None) -> pa.Table:
+        """Rows of the given entries, in that order (only ``columns``, when given)."""
         bases = np.array([r.base for r in self.runs], dtype=np.int64)
         which = np.searchsorted(bases, entries, "right") - 1
+
+        def table(run: _Run) -> pa.Table:
+            return run.table if columns is None else run.table.select(columns)
+
         if len(self.runs) == 1 or (len(which) and (which == which[0]).all()):
             run = self.runs[int(which[0])] if len(which) else self.runs[0]
-            return run.table.take(pa.array(entries - run.base, pa.int64()))
+            return take_rows(table(run), entries - run.base)
         parts, positions = [], []
         for i in np.unique(which):
             sel = np.flatnonzero(which == i)
             run = self.runs[int(i)]
-            parts.append(run.table.take(pa.array(entries[sel] - run.base, pa.int64())))
+            parts.append(take_rows(table(run), entries[sel] - run.base))
             positions.append(sel)
         table = pa.concat_tables(parts)
         inverse = np.empty(len(entries), dtype=np.int64)
@@ -120,14 +146,17 @@ class JoinSideStore:
             return
         probe_rows = np.concatenate([p for _, p, _ in found])
         entries = np.concatenate([run.base + local for run, _, local in found])
-        candidates = self.take(entries)
-        mine = rows.take(pa.array(probe_rows, pa.int64()))
-        equal = np.ones(len(entries), dtype=bool)
-        for a, b in zip(mine.columns, candidates.columns):
+        # A key can hold many rows (a supplier's lineitems): compare a column at a time and take
+        # the next column only for the candidates still equal, rather than every candidate's row.
+        for j in range(rows.num_columns):
+            if not len(entries):
+                return
+            a = rows.column(j).take(pa.array(probe_rows, pa.int64()))
+            b = self.take(entries, [j]).column(0)
             same = pc.equal(a, b).fill_null(False).to_numpy(zero_copy_only=False)
             both_null = (pc.is_null(a).to_numpy(zero_copy_only=False) & pc.is_null(b).to_numpy(zero_copy_only=False))
-            equal &= same | both_null
-        probe_rows, entries = probe_rows[equal], entries[equal]
+            equal = same | both_null
+            probe_rows, entries = probe_rows[equal], entries[equal]
         if not len(entries):
             return
         order = np.lexsort((entries, probe_rows))

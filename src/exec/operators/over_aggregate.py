@@ -21,7 +21,7 @@ from flowsql.common.errors import ExecutionError
 from flowsql.exec.batch import frame_sql, window_call_sql
 from flowsql.exec.expression import conform
 from flowsql.exec.operator import Operator
-from flowsql.exec.operators.window_buffer import DuckRunner, epoch_ms, numbered
+from flowsql.exec.operators.window_buffer import DuckRunner, drop_late_rows, epoch_ms, numbered
 from flowsql.exec.watermarks import MAX, MIN_WATERMARK
 
 
@@ -96,8 +96,7 @@ class OverAggregate(Operator):
         if not self.uses_processing_time:
             late = epoch_ms(table.column(self.time_key)) <= self.progress.value
             if late.any():
-                self.metrics.late_rows_dropped += int(late.sum())
-                table = table.filter(pa.array(~late))
+                table = drop_late_rows(self, table, late, self.progress.value)
         n = table.num_rows
         table = numbered(table).append_column(
             "__seq", pa.array(np.arange(self.sequence.value, self.sequence.value + n, dtype=np.int64)))

@@ -32,7 +32,6 @@ class TableSinkOperator(Operator):
         if self.drop_update_before and batch.kinds is not None:
             batch = batch.filter(batch.kinds != 1)
         if batch.num_rows:
-            self.metrics.rows_in += batch.num_rows
             self._call(self.sink.write, batch)
         return []
 
@@ -64,6 +63,5 @@ class CollectSink(Operator):
 
     def process(self, batch: ChangeBatch, input_index: int = 0) -> list[ChangeBatch]:
         if batch.num_rows:
-            self.metrics.rows_in += batch.num_rows
             self.queue.put(ChangeBatch(batch.table.rename_columns(self.schema.names), batch.kinds))
         return []

@@ -4,11 +4,11 @@ first rows straight through (Flink's insert-only streaming LIMIT)."""
 
 from __future__ import annotations
 
-import duckdb
 import numpy as np
 import pyarrow as pa
 
 from flowsql.common.changes import ChangeBatch
+from flowsql.exec import engine
 from flowsql.exec.operator import Operator, RuntimeContext
 
 
@@ -48,7 +48,7 @@ class SortLimit(Operator):
             return []
         rows = materialize(self.buffer.value, self.schema)
         self.buffer.value = []
-        con = duckdb.connect()
+        con = engine.connect()
         names = [f"_{i}" for i in range(rows.num_columns)]
         con.register("rows", rows.rename_columns(names))
         order = ", ".join(f"_{i} {'ASC' if asc else 'DESC'} NULLS {'FIRST' if nf else 'LAST'}"
@@ -71,7 +71,7 @@ def materialize(batches: list[ChangeBatch], schema: pa.Schema) -> pa.Table:
     log = ChangeBatch.concat(batches, schema)
     names = [f"_{i}" for i in range(len(schema))]
     table = log.table.rename_columns(names).append_column("__w", pa.array(log.signs()))
-    con = duckdb.connect()
+    con = engine.connect()
     con.register("log", table)
     cols = ", ".join(f'"{n}"' for n in names)
     counted = con.sql(f"SELECT {cols}, SUM(__w) AS __n FROM log GROUP BY ALL HAVING SUM(__w) > 0").to_arrow_table()

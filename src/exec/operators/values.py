@@ -53,9 +53,9 @@ class ValuesReader(SourceReader):
         selects = [
             "SELECT " + ", ".join(f"{translator.sql(v)} AS c{i}" for i, v in enumerate(row)) for row in self.rows
         ]
-        import duckdb
+        from flowsql.exec import engine
 
-        con = duckdb.connect()
+        con = engine.connect()
         con.execute("SET TimeZone = 'UTC'")
         result = con.sql(" UNION ALL ".join(selects)).to_arrow_table()
         return conform(result, self.schema)

@@ -3,8 +3,9 @@ Arrow, and ``WindowedRows`` — the rows of open windows, kept in the state back
 
 A window operator buffers the rows of each window until time passes the window's end (the
 watermark for event time, the clock for processing time), then computes the window's result in
-one DuckDB query and frees its rows. Rows whose window has already fired are late: dropped and
-counted in ``metrics.late_rows_dropped``.
+one DuckDB query and frees its rows. Rows whose window has already fired are late: dropped,
+counted in ``metrics.late_rows_dropped`` and written to the late-rows side table if the job has
+one (``flowsql.exec.late-rows.sink``, see ``flowsql.exec.late_rows``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import numpy as np
 import pyarrow as pa
 from flowsql.common.changes import ChangeBatch
 from flowsql.common.errors import ExecutionError
+from flowsql.exec import engine
 from flowsql.exec.expression import conform
 from flowsql.exec.operator import Operator
 from flowsql.exec.watermarks import MAX, MIN_WATERMARK
@@ -43,7 +45,7 @@ class DuckRunner:
     """One DuckDB connection per operator, running SQL over registered Arrow tables."""
 
     def __init__(self) -> None:
-        self.connection = duckdb.connect()
+        self.connection = engine.connect()
         self.connection.execute("SET TimeZone = 'UTC'")
 
     def run(self, sql: str, **tables: pa.Table) -> pa.Table:
@@ -56,6 +58,16 @@ class DuckRunner:
         finally:
             for name in tables:
                 self.connection.unregister(name)
+
+
+def drop_late_rows(op: Operator, table: pa.Table, late: np.ndarray, watermark: int) -> pa.Table:
+    """The rows of ``table`` that are not ``late``; the late ones are counted in the operator's
+    metrics and written to the late-rows side table when the job has one."""
+    op.metrics.late_rows_dropped += int(late.sum())
+    side = op.context.extras.get("late_rows") if op.context is not None else None
+    if side is not None:
+        side.write(getattr(op, "operator_id", op.name), table.filter(pa.array(late)), watermark)
+    return table.filter(pa.array(~late))
 
 
 class WindowedRows:
@@ -78,6 +90,20 @@ class WindowedRows:
         for a, b in zip(starts.tolist(), stops.tolist()):
             self.by_end.setdefault(int(sorted_ends[a]), []).append(table.slice(a, b - a))
         self.num_rows += table.num_rows
+
+    def ends(self) -> np.ndarray:
+        """The ends of the windows held, ascending."""
+        return np.array(sorted(self.by_end), dtype=np.int64)
+
+    def rows_of(self, ends) -> list[pa.Table]:
+        """The rows of the windows ending at ``ends`` (they stay)."""
+        return [t for e in ends for t in self.by_end.get(int(e), [])]
+
+    def pop_ends(self, ends) -> list[pa.Table]:
+        """The rows of the windows ending at ``ends``, removed."""
+        out = [t for e in ends for t in self.by_end.pop(int(e), [])]
+        self.num_rows -= sum(t.num_rows for t in out)
+        return out
 
     def pop_until(self, limit: int) -> list[pa.Table]:
         """The rows of every window whose end - 1 <= ``limit`` (fired windows), removed."""
@@ -124,14 +150,16 @@ class WindowOperator(Operator):
                                       "before them)")
         table = batch.table
         ends = epoch_ms(table.column(self.end_key))
-        late = ends - 1 <= self.progress.value
+        late = self.is_late(ends)
         if late.any():
-            self.metrics.late_rows_dropped += int(late.sum())
-            keep = ~late
-            table = table.filter(pa.array(keep))
-            ends = ends[keep]
+            table = drop_late_rows(self, table, late, self.progress.value)
+            ends = ends[~late]
         self.buffer(table, ends)
         return []
+
+    def is_late(self, ends: np.ndarray) -> np.ndarray:
+        """Rows whose window has already fired: time has passed its end."""
+        return ends - 1 <= self.progress.value
 
     def buffer(self, table: pa.Table, ends: np.ndarray) -> None:
         self.windows.value.add(table, ends)

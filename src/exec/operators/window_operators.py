@@ -9,10 +9,18 @@ from flowsql.exec.operator import Operator
 def make_window_operator(node, schema: pa.Schema) -> Operator:
     kind = node.kind
     logical = node.logical
+    if kind == "WindowTableFunction" and logical.spec.kind == "SESSION":
+        from flowsql.exec.operators.window_session import SessionWindowTableFunction
+
+        return SessionWindowTableFunction(node.operator_id, logical, schema)
     if kind == "WindowTableFunction":
         from flowsql.exec.operators.window_table_function import WindowTableFunction
 
         return WindowTableFunction(logical.spec, logical.time_index, schema)
+    if kind == "WindowAggregate" and node.emit is not None and node.emit.produces_updates:
+        from flowsql.exec.operators.window_aggregate_updates import UpdatingWindowAggregate
+
+        return UpdatingWindowAggregate(node.operator_id, logical, node.emit, schema)
     if kind == "WindowAggregate":
         from flowsql.exec.operators.window_aggregate import WindowAggregate
 

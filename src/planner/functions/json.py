@@ -142,17 +142,18 @@ def _is_json_infer(types, exprs) -> DataType:
     expect("IS_JSON", types, 0, is_stringish, _STRING)
     if len(exprs) > 1 and literal_string("IS_JSON", exprs, 1, "the kind").upper() not in _KINDS:
         raise ValidationError("IS JSON expects VALUE, SCALAR, ARRAY or OBJECT")
-    return BOOLEAN(False)
+    # Three-valued like other predicates on a value: NULL IS JSON is NULL (Flink since FLINK-39943).
+    return BOOLEAN(any_nullable(types[:1]))
 
 
 @scalar("IS_JSON", infer=_is_json_infer, min_args=1, max_args=2, category="json",
-        signature="value IS JSON [VALUE | SCALAR | ARRAY | OBJECT]",
-        description="Whether the string is valid JSON (of the given kind); FALSE for NULL.")
+        signature="value IS [NOT] JSON [VALUE | SCALAR | ARRAY | OBJECT]",
+        description="Whether the string is valid JSON (of the given kind); NULL for NULL.")
 def _is_json(a, t, r, e):
     j = as_varchar(a[0], t[0])
     kind = _KINDS[str(e[1].value).upper()] if len(a) > 1 else None
     test = f"{_valid(j)}" if kind is None else f"{_valid(j)} AND json_type({j}) {kind}"
-    return f"coalesce(CASE WHEN {_valid(j)} THEN {test} ELSE FALSE END, FALSE)"
+    return f"CASE WHEN {j} IS NULL THEN NULL ELSE coalesce(CASE WHEN {_valid(j)} THEN {test} ELSE FALSE END, FALSE) END"
 
 
 def json_text(sql: str, t: DataType, expr) -> str:

@@ -147,6 +147,29 @@ _now("LOCALTIMESTAMP", lambda: TIMESTAMP(3, False),
      "The current wall-clock time in the session time zone, as TIMESTAMP(3).")
 
 
+# The watermark variable a running Calc sets before each batch (see flowsql.exec.operators.calc);
+# unset (batch mode, or before the first watermark) it is NULL, as Flink's CURRENT_WATERMARK is.
+WATERMARK_VARIABLE = "flowsql_watermark_ms"
+
+
+def _current_watermark_infer(types, exprs) -> DataType:
+    t = types[0]
+    if t.time_attribute != "rowtime":
+        raise ValidationError(
+            f"CURRENT_WATERMARK takes a rowtime attribute, found {t.sql(True)}",
+            hint="pass the column that the table's WATERMARK FOR clause declares, e.g. CURRENT_WATERMARK(ts)")
+    return t.without_time_attribute().with_nullable(True)
+
+
+@scalar("CURRENT_WATERMARK", infer=_current_watermark_infer, min_args=1, max_args=1, deterministic=False,
+        category="temporal", signature="CURRENT_WATERMARK(rowtime)",
+        description="The operator's current watermark for the rowtime attribute; NULL before the first.")
+def _current_watermark(a, t, r, e):
+    micros = f"getvariable('{WATERMARK_VARIABLE}') * 1000"
+    value = f"make_timestamptz({micros})" if r.name == "TIMESTAMP_LTZ" else f"make_timestamp({micros})"
+    return f"CAST({value} AS {r.to_duckdb()})"
+
+
 # -- fields ------------------------------------------------------------------------------------
 
 _EXTRACT = {

@@ -1,5 +1,5 @@
 """The statements that ask or configure rather than define: USE, SHOW, DESCRIBE, SET, RESET,
-STOP JOB and the shell's own HELP / QUIT / EXIT / CLEAR."""
+DESCRIBE JOB / SHOW JOB, STOP JOB and the shell's own HELP / QUIT / EXIT / CLEAR."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from flowsql.planner.parser.cursor import TokenCursor
 from flowsql.planner.parser.statements import (
     ClientCommand,
     Describe,
+    DescribeJob,
     ResetOption,
     SetOption,
     Show,
@@ -24,7 +25,7 @@ CLIENT_COMMANDS = ("HELP", "QUIT", "EXIT", "CLEAR")
 # What may follow SHOW, longest first so 'USER FUNCTIONS' wins over a bare word.
 _SHOW_SIMPLE = (
     ("CURRENT", "CATALOG"), ("CURRENT", "DATABASE"), ("USER", "FUNCTIONS"), ("FULL", "MODULES"),
-    ("CATALOGS",), ("DATABASES",), ("VIEWS",), ("FUNCTIONS",), ("MODULES",),
+    ("CATALOGS",), ("DATABASES",), ("VIEWS",), ("FUNCTIONS",), ("MODULES",), ("WATERMARKS",),
 )
 
 
@@ -46,6 +47,10 @@ def parse_show(cursor: TokenCursor) -> Statement:
     if cursor.match("JOBS"):
         cursor.expect_end()
         return ShowJobs()
+    if cursor.match("JOB"):
+        statement = DescribeJob(cursor.string("the job id in single quotes"), operators=True)
+        cursor.expect_end()
+        return statement
     for words in _SHOW_SIMPLE:
         if cursor.match(*words):
             show = Show(" ".join(words))
@@ -72,7 +77,7 @@ def parse_show(cursor: TokenCursor) -> Statement:
     else:
         raise cursor.error(
             "CATALOGS, DATABASES, TABLES, VIEWS, FUNCTIONS, USER FUNCTIONS, CURRENT CATALOG, "
-            "CURRENT DATABASE, CREATE TABLE, CREATE VIEW, COLUMNS, JOBS or MODULES"
+            "CURRENT DATABASE, CREATE TABLE, CREATE VIEW, COLUMNS, JOBS, JOB '<id>', MODULES or WATERMARKS"
         )
     cursor.expect_end()
     return show
@@ -91,7 +96,13 @@ def _like(cursor: TokenCursor, show: Show) -> None:
 
 
 def parse_describe(cursor: TokenCursor) -> Describe:
-    """After ``DESCRIBE`` or ``DESC``."""
+    """After ``DESCRIBE`` or ``DESC``: a table or view, or ``JOB 'id'``."""
+    next_token = cursor.peek(1)
+    if cursor.is_word("JOB") and next_token is not None and next_token.token_type == TokenType.STRING:
+        cursor.match("JOB")
+        statement = DescribeJob(cursor.string("the job id in single quotes"))
+        cursor.expect_end()
+        return statement
     extended = cursor.match("EXTENDED")
     name = cursor.object_name("a table or view name")
     cursor.expect_end()

@@ -99,6 +99,26 @@ def _flink_data_type(text: str) -> exp.DataType:
     return exp.DataType(this=exp.DType.USERDEFINED, kind=text)
 
 
+def _shift_hint_positions(hint: exp.Expression, token) -> None:
+    """Make the (comment-relative) positions of a parsed hint's nodes statement-relative."""
+    text = token.text
+    first_line = token.line - text.count("\n")
+    line_start = text.rfind("\n") + 1
+    first_col = token.col - (len(text) - line_start) + 1 if not text.count("\n") else 1
+    body_col = first_col + 3  # after '/*+'
+    body_start = token.start + 3
+    for node in hint.walk():
+        meta = node.meta if node._meta else None
+        if not meta or "line" not in meta:
+            continue
+        if meta["line"] == 1:
+            meta["col"] = meta["col"] + body_col - 1
+        meta["line"] = meta["line"] + first_line - 1
+        for key in ("start", "end"):
+            if key in meta:
+                meta[key] += body_start
+
+
 class FlinkParser(Spark.Parser):
     """Spark's parser with Flink's table functions, types and call shapes."""
 
@@ -120,6 +140,8 @@ class FlinkParser(Spark.Parser):
         "CEILING": lambda self: self._parse_keyword_call("CEILING", ("TO",)),
         "TIMESTAMPADD": lambda self: self._parse_unit_call("TIMESTAMPADD"),
         "TIMESTAMPDIFF": lambda self: self._parse_unit_call("TIMESTAMPDIFF"),
+        "JSON_OBJECT": lambda self: self._parse_json_constructor("JSON_OBJECT"),
+        "JSON_ARRAY": lambda self: self._parse_json_constructor("JSON_ARRAY"),
     }
 
     def parse(self, raw_tokens: list[Token], sql: str = "") -> list[exp.Expr | None]:
@@ -155,6 +177,31 @@ class FlinkParser(Spark.Parser):
         args: list[exp.Expr] = [exp.Var(this=self._prev.text.upper())]
         while self._match(TokenType.COMMA):
             args.append(self._parse_assignment())
+        return self.expression(exp.Anonymous(this=name, expressions=args))
+
+    def _parse_json_constructor(self, name: str) -> exp.Expr:
+        """``JSON_OBJECT([KEY] k VALUE v, ... [{NULL | ABSENT} ON NULL])`` and ``JSON_ARRAY(v, ...
+        [{NULL | ABSENT} ON NULL])`` → Anonymous(NAME, [args]), the NULL clause (when written) as a
+        leading string literal ``'NULL ON NULL'`` / ``'ABSENT ON NULL'``.
+        """
+        args: list[exp.Expr] = []
+        mode: str | None = None
+        while self._curr and self._curr.token_type != TokenType.R_PAREN:
+            for spelled in ("NULL", "ABSENT"):
+                if self._match_text_seq(spelled, "ON", "NULL"):
+                    mode = f"{spelled} ON NULL"
+            if mode is not None:
+                break
+            if args and not self._match(TokenType.COMMA):
+                self.raise_error(f"Expected ',' or ')' in {name}(...)")
+            if name == "JSON_OBJECT":
+                self._match_text_seq("KEY")
+                args.append(self._parse_bitwise())
+                if not self._match_text_seq("VALUE"):
+                    self.raise_error("Expected VALUE after the key: JSON_OBJECT(KEY 'k' VALUE v, ...)")
+            args.append(self._parse_assignment())
+        if mode is not None:
+            args.insert(0, exp.Literal.string(mode))
         return self.expression(exp.Anonymous(this=name, expressions=args))
 
     # -- types ------------------------------------------------------------------------------
@@ -200,6 +247,14 @@ class FlinkParser(Spark.Parser):
         if isinstance(table, exp.Table) and table.meta.get("hints"):
             table.set("hints", table.meta.pop("hints"))
         return table
+
+    def _parse_hint(self) -> exp.Hint | None:
+        # sqlglot parses a query hint from the comment text alone, so its nodes carry positions
+        # inside the comment; shift them to the statement's, for errors about a hint's options.
+        hint = super()._parse_hint()
+        if hint is not None:
+            _shift_hint_positions(hint, self._prev)
+        return hint
 
     def _parse_table_parts(self, *args: Any, **kwargs: Any) -> exp.Table:
         table = super()._parse_table_parts(*args, **kwargs)
@@ -404,6 +459,22 @@ class FlinkGenerator(BaseGenerator):
                 alias_sql += f"({', '.join(self.sql(c) for c in columns)})"
             text += f" AS {alias_sql}"
         return text
+
+    def anonymous_sql(self, expression: exp.Anonymous) -> str:
+        name = str(expression.this).upper()
+        if name not in ("JSON_OBJECT", "JSON_ARRAY"):
+            return super().anonymous_sql(expression)
+        args = list(expression.expressions)
+        mode = ""
+        if args and isinstance(args[0], exp.Literal) and args[0].is_string and \
+                args[0].name.upper() in ("NULL ON NULL", "ABSENT ON NULL"):
+            mode = args.pop(0).name.upper()
+        if name == "JSON_OBJECT":
+            items = [f"KEY {self.sql(k)} VALUE {self.sql(v)}" for k, v in zip(args[0::2], args[1::2])]
+        else:
+            items = [self.sql(a) for a in args]
+        body = ", ".join(items) + (" " if items and mode else "") + mode
+        return f"{name}({body})"
 
     def array_sql(self, expression: exp.Array) -> str:
         return f"ARRAY[{self.expressions(expression, flat=True)}]"

@@ -23,7 +23,8 @@ from flowsql.planner.parser.statements import (
 )
 from flowsql.planner.parser.syntax_errors import syntax_error
 
-EXPLAIN_DETAILS = ("ESTIMATED_COST", "CHANGELOG_MODE", "JSON_EXECUTION_PLAN", "PLAN_ADVICE")
+# PHASES is flowsql's own: the logical plan after each optimizer phase.
+EXPLAIN_DETAILS = ("ESTIMATED_COST", "CHANGELOG_MODE", "JSON_EXECUTION_PLAN", "PLAN_ADVICE", "PHASES")
 _QUERY_STARTS = ("SELECT", "WITH", "VALUES")
 
 

@@ -135,7 +135,7 @@ class UseDatabase(Statement):
 class Show(Statement):
     what: str  # 'TABLES' | 'VIEWS' | 'DATABASES' | 'CATALOGS' | 'FUNCTIONS' | 'USER FUNCTIONS' |
     #            'CURRENT CATALOG' | 'CURRENT DATABASE' | 'CREATE TABLE' | 'CREATE VIEW' | 'COLUMNS' |
-    #            'JOBS' | 'MODULES' | 'FULL MODULES'
+    #            'JOBS' | 'MODULES' | 'FULL MODULES' | 'WATERMARKS'
     name: ObjectName | None = None  # SHOW CREATE TABLE x / SHOW COLUMNS FROM x / SHOW TABLES FROM db
     like: str | None = None
     not_like: bool = False
@@ -197,6 +197,14 @@ class EndStatementSet(Statement):
 @dataclass
 class ShowJobs(Statement):
     pass
+
+
+@dataclass
+class DescribeJob(Statement):
+    """``DESCRIBE JOB 'id'`` (Flink's one row) or ``SHOW JOB 'id'`` (flowsql: one row per operator)."""
+
+    job_id: str
+    operators: bool = False
 
 
 @dataclass

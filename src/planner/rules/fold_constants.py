@@ -65,7 +65,8 @@ def apply(node: Node, context) -> Node:
         condition = fold(node.condition)
         if any(is_false_literal(p) or is_null_literal(p) for p in conjuncts(condition)):
             condition = false_literal()
-        return node if condition == node.condition else Join(node.left, node.right, node.join_type, condition)
+        return node if condition == node.condition else Join(node.left, node.right, node.join_type, condition,
+                                                             node.state_ttl)
     return node
 
 

@@ -34,11 +34,13 @@ from dataclasses import replace
 from flowsql.planner.expressions import Expr, InputRef, input_refs, shift_refs
 from flowsql.planner.logical import (
     Aggregate,
+    Correlate,
     Field,
     Filter,
     Join,
     Node,
     Project,
+    Rank,
     Sink,
     Sort,
     TableScan,
@@ -184,7 +186,7 @@ def _aggregate(node: Aggregate, needed: set[int]) -> tuple[Node, Mapping]:
         return node, _identity(len(node.fields))
     calls = [replace(c, args=tuple(m[a] for a in c.args),
                      filter_arg=None if c.filter_arg is None else m[c.filter_arg]) for c in calls]
-    new = Aggregate(child, tuple(m[k] for k in node.group_keys), tuple(calls))
+    new = Aggregate(child, tuple(m[k] for k in node.group_keys), tuple(calls), node.state_ttl)
     mapping = _identity(width)
     mapping.update({width + j: width + n for n, j in enumerate(kept)})
     return new, mapping
@@ -211,11 +213,44 @@ def _join(node: Join, needed: set[int]) -> tuple[Node, Mapping]:
         return left_map[i] if i < width else new_width + right_map[i - width]
 
     condition: Expr = shift_refs(node.condition, position)
-    new = Join(left, right, node.join_type, condition)
+    new = Join(left, right, node.join_type, condition, node.state_ttl)
     return new, {i: position(i) for i in needed}
 
 
+def _rank(node: Rank, needed: set[int]) -> tuple[Node, Mapping]:
+    # An unread rank number is dropped: the Rank then stays silent about rows that only move
+    # within the range (Flink's "no ranking number" optimization).
+    width = len(node.input.fields)
+    output_rank = node.output_rank and width in needed
+    used = {i for i in needed if i < width} | set(node.partition_keys) | {k for k, _, _ in node.order_keys}
+    child, m = prune(node.input, used)
+    if child is node.input and output_rank == node.output_rank:
+        return node, _identity(len(node.fields))
+    new = replace(node, input=child, partition_keys=tuple(m[k] for k in node.partition_keys),
+                  order_keys=tuple((m[k], asc, nf) for k, asc, nf in node.order_keys), output_rank=output_rank)
+    mapping = dict(m)
+    if output_rank:
+        mapping[width] = len(child.fields)
+    return new, mapping
+
+
+def _correlate(node: Correlate, needed: set[int]) -> tuple[Node, Mapping]:
+    # The function's columns all stay (one call makes them together); the input keeps what is read
+    # above and what the function's arguments read.
+    width = len(node.input.fields)
+    used = {i for i in needed if i < width}.union(*(input_refs(a) for a in node.args))
+    child, m = prune(node.input, used)
+    if child is node.input:
+        return node, _identity(len(node.fields))
+    new = replace(node, input=child, args=tuple(shift_refs(a, m) for a in node.args))
+    mapping = {i: m[i] for i in used}
+    mapping.update({width + j: len(child.fields) + j for j in range(len(node.function_fields))})
+    return new, mapping
+
+
 _HANDLERS = {
+    Rank: _rank,
     TableScan: _table_scan, Values: _values, Project: _project, Filter: _filter, Sort: _sort,
     WatermarkAssigner: _watermark_assigner, Aggregate: _aggregate, Union: _union, Join: _join,
+    Correlate: _correlate,
 }

@@ -163,7 +163,8 @@ def _into_join(node: Filter, join: Join, parts: list[Expr]) -> Node:
             condition = make_and([c for c in conjuncts(condition) if not is_true_literal(c)] + across)
     if not left and not right and condition == join.condition:
         return node
-    new_join = Join(_filter(join.left, left), _filter(join.right, right), join.join_type, condition)
+    new_join = Join(_filter(join.left, left), _filter(join.right, right), join.join_type, condition,
+                    join.state_ttl)
     return _on_top(new_join, kept)
 
 
@@ -181,4 +182,5 @@ def _push_join_condition(join: Join) -> Node:
         right = []
     if not left and not right:
         return join
-    return Join(_filter(join.left, left), _filter(join.right, right), join.join_type, make_and(both))
+    return Join(_filter(join.left, left), _filter(join.right, right), join.join_type, make_and(both),
+                join.state_ttl)

@@ -92,7 +92,8 @@ def apply(node: Node, context) -> Node:
 
 
 def _flatten(node: Node, leaves: list[Node], parts: list[Expr], offset: int) -> None:
-    if isinstance(node, Join) and node.join_type == "INNER":
+    # A join with a STATE_TTL hint keeps the inputs the hint names: it is a leaf, not reordered.
+    if isinstance(node, Join) and node.join_type == "INNER" and node.state_ttl is None:
         width = len(node.left.fields)
         _flatten(node.left, leaves, parts, offset)
         _flatten(node.right, leaves, parts, offset + width)

@@ -42,7 +42,7 @@ def apply(node: Node, context) -> Node:
             unique.append(c)
     if tuple(unique) == node.aggregates:
         return node
-    new = Aggregate(node.input, node.group_keys, tuple(unique))
+    new = Aggregate(node.input, node.group_keys, tuple(unique), node.state_ttl)
     if len(unique) == len(calls):
         return new
     width = len(node.group_keys)

@@ -227,7 +227,6 @@ class Job:
         checkpoints) sits between two rounds of source polls, where nothing is in flight."""
         from flowsql.exec.checkpoint.coordinator import restore_job
         from flowsql.exec.recovery import ignore_unclaimed_state
-
         from flowsql.exec.state.factory import create_state_backend
 
         self.state_backend.dispose()  # the previous attempt's working files, if any

@@ -91,6 +91,11 @@ def _restore(path: str, tmp_path, **options):
     return create_state_backend(config, "restored-job", read_checkpoint(path))
 
 
+def _metadata(folder: str) -> dict:
+    with open(os.path.join(folder, "_metadata")) as handle:
+        return json.load(handle)
+
+
 def _snapshot_view(state) -> dict:
     size = state.keys.size
     view = {name: np.array(arr[:size]) for name, arr in state.values.arrays.items()}
@@ -108,7 +113,7 @@ def test_incremental_checkpoints_reference_unchanged_files_and_restore_like_full
     first = _checkpoint(backend, storage, 1)
     _state_with_keys(backend, drawn[:2])  # two existing keys change: at most two chunks per value array
     second = _checkpoint(backend, storage, 2)
-    meta = [json.loads(open(os.path.join(p, "_metadata")).read()) for p in (first, second)]
+    meta = [_metadata(p) for p in (first, second)]
     shared = [set(m["shared_files"]) for m in meta]
     reused = shared[0] & shared[1]
     if incremental:
@@ -131,8 +136,7 @@ def test_incremental_checkpoints_reference_unchanged_files_and_restore_like_full
     third = _checkpoint(backend, storage, 3)
     assert not os.path.exists(first)
     on_disk = set(os.listdir(tmp_path / "ckpt" / "job" / "shared"))
-    referenced = set(json.loads(open(os.path.join(second, "_metadata")).read())["shared_files"]) | set(
-        json.loads(open(os.path.join(third, "_metadata")).read())["shared_files"])
+    referenced = set(_metadata(second)["shared_files"]) | set(_metadata(third)["shared_files"])
     assert on_disk == referenced
     assert read_checkpoint(second).checkpoint_id == 2  # still intact after the retention clean-up
 

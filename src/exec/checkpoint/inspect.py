@@ -19,6 +19,8 @@ from flowsql.exec.state.backend import KeyedState, ValueState
 def _entries(state: Any) -> int | None:
     if isinstance(state, KeyedState):
         return state.keys.size
+    if hasattr(state, "restored"):  # the disk backend's keyed state: a description of its files
+        return state.restored["size"]
     value = state.value if isinstance(state, ValueState) else state
     return value.num_rows if isinstance(value, pa.Table) else None
 
@@ -27,7 +29,8 @@ def overview(restored: RestoredCheckpoint) -> pa.Table:
     """One row per (operator, state): its kind and number of entries, then sources and sinks."""
     rows = []
     for (operator, name), state in sorted(restored.states.items()):
-        kind = "keyed" if isinstance(state, KeyedState) else type(getattr(state, "value", state)).__name__
+        kind = "keyed" if isinstance(state, KeyedState) else "keyed (disk backend)" if hasattr(state, "restored") \
+            else type(getattr(state, "value", state)).__name__
         rows.append({"operator": operator, "state": name, "kind": kind, "entries": _entries(state)})
     for operator, position in sorted(restored.metadata["sources"].items()):
         rows.append({"operator": operator, "state": "source position", "kind": str(position), "entries": None})

@@ -135,7 +135,7 @@ class StateBackend:
     def close_job(self) -> None:
         """The job has ended: release everything, the snapshots' local files included."""
 
-    def value_state(self, operator_id: str, name: str, default: Any = None) -> "ValueState":
+    def value_state(self, operator_id: str, name: str, default: Any = None) -> ValueState:
         key = (operator_id, name)
         if key not in self.states:
             self.states[key] = ValueState(default)

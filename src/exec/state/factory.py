@@ -78,12 +78,14 @@ def _check_restored(states: dict, expected: int) -> None:
 
 def create_state_backend(config: Config, job_id: str, restored=None) -> StateBackend:
     """The backend a job attempt runs on, holding the ``restored`` checkpoint's state if any."""
-    from flowsql.exec.state.spill_backend import SpillingKeyedState, SpillingStateBackend
-
     groups = max_parallelism(config)
     states = restored.states if restored is not None else None
     if states:
         _check_restored(states, groups)
+    if backend_type(config) == "hashmap" and not states:  # the common case imports nothing more
+        return StateBackend(states, groups)
+    from flowsql.exec.state.spill_backend import SpillingKeyedState, SpillingStateBackend
+
     spilled = any(isinstance(s, SpillingKeyedState) for s in (states or {}).values())
     if backend_type(config) == "hashmap" and not spilled:
         return StateBackend(states, groups)

@@ -17,10 +17,8 @@ keys. Like Flink, a snapshot can only be restored with the same max-parallelism.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-
 from flowsql.common.config import Config
 from flowsql.common.errors import ValidationError
 
@@ -66,6 +64,8 @@ def _column_values(column: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.n
 
 def key_hashes(columns: list) -> tuple[np.ndarray, np.ndarray]:
     """Two independent uint64 hashes of each row's key tuple (NULLs included)."""
+    import pandas as pd  # only stateful jobs pay for pandas at start-up
+
     n = len(columns[0]) if columns else 0
     result = []
     for seed in _SEEDS:

@@ -31,7 +31,6 @@ import zlib
 from typing import Any
 
 import numpy as np
-
 from flowsql.common.errors import ExecutionError
 from flowsql.exec.state.backend import StateBackend
 from flowsql.exec.state.key_groups import key_group_of
@@ -151,7 +150,7 @@ class SpillingKeyedState:
     def __setstate__(self, state: dict) -> None:
         self.restored = state  # files are copied in by ``materialize`` once the job's folder is known
 
-    def materialize(self, directory: str, sources: list[str], budget: PageBudget) -> "SpillingKeyedState":
+    def materialize(self, directory: str, sources: list[str], budget: PageBudget) -> SpillingKeyedState:
         """A live state in ``directory`` from a restored description whose files lie in ``sources``."""
         state = self.restored
         live = SpillingKeyedState(state["width"], directory, budget, state["max_parallelism"])

@@ -17,7 +17,6 @@ import zlib
 
 import numpy as np
 import pandas as pd
-
 from flowsql.exec.state.key_groups import key_hashes
 from flowsql.exec.state.residency import PageBudget
 
@@ -31,7 +30,7 @@ class KeyRun:
         self.snapshot_name: str | None = None  # its name in the snapshot files, once in one
 
     @classmethod
-    def open(cls, path: str, budget: PageBudget) -> "KeyRun":
+    def open(cls, path: str, budget: PageBudget) -> KeyRun:
         n = os.path.getsize(path) // 24
         if n == 0:
             empty = np.empty(0, dtype=np.uint64)

@@ -13,7 +13,6 @@ import os
 from typing import Any
 
 import numpy as np
-
 from flowsql.exec.state.residency import PageBudget
 
 _MIN_CAPACITY = 1 << 16

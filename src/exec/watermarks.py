@@ -130,10 +130,12 @@ class WatermarkTracker:
 
     def _recompute(self, op) -> None:
         inputs, idle = self.inputs[id(op)], self.idle_inputs[id(op)]
-        active = [w for w, i in zip(inputs, idle) if not i]
-        if not active:
+        if not inputs:
             return
-        combined = min(active)
+        active = [w for w, i in zip(inputs, idle) if not i]
+        # With every input idle, Flink's watermark valve emits the maximum over them: what the last
+        # active input reached is not lost when all inputs fall silent in the same moment.
+        combined = min(active) if active else max(inputs)
         if op.generates_watermarks and combined != MAX:
             return  # an assigner emits the watermarks it generates; only end of input passes through
         # An operator may hold its output watermark back (an interval join emits rows older than its
@@ -154,11 +156,10 @@ class WatermarkTracker:
         for consumer, index in self.job.downstream[id(op)]:
             flags = self.idle_inputs[id(consumer)]
             flags[index] = idle
+            self._recompute(consumer)
             now_idle = all(flags)
             if now_idle != self.idle[id(consumer)]:
                 self._set_idle(consumer, now_idle)
-            if not now_idle:
-                self._recompute(consumer)
 
     # -- introspection -------------------------------------------------------------------------------
     def watermark_of(self, op) -> int | None:

@@ -73,6 +73,32 @@ def test_idle_source_does_not_hold_back_windows(tmp_path):
     assert [(r[0].second, r[1]) for r in out] == [(0, 1)]
 
 
+def test_sources_going_idle_in_the_same_moment_keep_the_watermark_they_reached(tmp_path):
+    # The busy source's rows and its watermark arrive; then one clock step makes both sources idle
+    # at once (busy first): the union's watermark is the maximum over its idle inputs, as in Flink.
+    sql = WINDOW_COUNT.format(t="(SELECT * FROM busy UNION ALL SELECT * FROM quiet)", time="ts")
+    env = _monitored_env(tmp_path, "100 ms")
+    clock = ManualClock(start_ms=1_000_000)
+    job = make_job(env, sql, clock=clock)
+    thread = threading.Thread(target=job.run, daemon=True)
+    thread.start()
+    try:
+        window = operator(job, "WindowAggregate")
+        deadline = time.monotonic() + 30
+        while window.metrics.rows_in < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert window.metrics.rows_in == 2 and drained(job) == []
+        clock.advance(1_000)
+        out = []
+        while not out and time.monotonic() < deadline:
+            time.sleep(0.01)
+            out = drained(job)
+        assert [(r[0].second, r[1]) for r in out] == [(0, 1)]
+    finally:
+        job.cancel()
+        thread.join(5)
+
+
 def test_without_idle_timeout_a_silent_source_holds_back_windows(tmp_path):
     sql = WINDOW_COUNT.format(t="(SELECT * FROM busy UNION ALL SELECT * FROM quiet)", time="ts")
     env = _monitored_env(tmp_path, "0 ms")

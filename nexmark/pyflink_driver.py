@@ -9,8 +9,8 @@ source and view statements for the timing and the check stream, and each query's
   from job start to end, as Flink reports it) and the wall time of ``execute_sql(...).wait()``
   (which adds planning, job graph and mini-cluster deployment, about 6 s a job);
 - check: the INSERT's SELECT over the check stream in streaming mode, its changelog applied by
-  ``to_pandas`` (a retraction removes the row it retracts), the final rows written to Parquet for
-  the runner to compare with flowsql's.
+  ``to_pandas`` (a retraction removes the row it retracts; for an upsert result, the last row per
+  key stays), the final rows written to Parquet for the runner to compare with flowsql's.
 
 The first line reports the start-up: JVM gateway and ``TableEnvironment`` ready.
 """
@@ -24,11 +24,11 @@ import time
 
 STARTED = time.perf_counter()
 
-import pandas as pd  # noqa: E402
-import pyarrow as pa  # noqa: E402
-import pyarrow.parquet as pq  # noqa: E402
-from pyflink.table import DataTypes, EnvironmentSettings, TableEnvironment  # noqa: E402
-from pyflink.table.udf import udf  # noqa: E402
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+from pyflink.table import DataTypes, EnvironmentSettings, TableEnvironment
+from pyflink.table.udf import udf
 
 _INSERT = re.compile(r"^\s*INSERT\s+INTO\s+\S+\s+", re.IGNORECASE)
 _FUNCTION = re.compile(r"^\s*CREATE\s+TEMPORARY\s+FUNCTION\s+(\w+)\s+AS\s+'[^']*'\s+LANGUAGE\s+PYTHON\s*$",
@@ -69,12 +69,16 @@ def timing_run(env: TableEnvironment, statements: list[str]) -> dict:
     return {"wall_s": wall, "job_s": net / 1000}
 
 
-def check_run(env: TableEnvironment, statements: list[str], out: str) -> dict:
+def check_run(env: TableEnvironment, statements: list[str], out: str, upsert_key: list[str] | None) -> dict:
     for statement in statements[:-1]:
         execute(env, statement)
     start = time.perf_counter()
-    # to_pandas applies the changelog (a retraction removes the row it retracts): the final rows
+    # to_pandas applies the changelog (a retraction removes the row it retracts), keeping rows in
+    # the order they first came. An upsert result (+U without -U) keeps every version of a row:
+    # the last one per key is the final one.
     frame = env.sql_query(_INSERT.sub("", statements[-1], count=1)).to_pandas()
+    if upsert_key:
+        frame = frame.drop_duplicates(subset=upsert_key, keep="last")
     pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), out)
     return {"check_s": time.perf_counter() - start, "check_rows": len(frame), "check_file": out}
 
@@ -103,7 +107,8 @@ def main(spec_path: str) -> None:
                 env = environment()
                 for statement in spec["check_source"]:
                     env.execute_sql(statement)
-                line.update(check_run(env, statements, f"{spec['out']}/{name}.parquet"))
+                line.update(check_run(env, statements, f"{spec['out']}/{name}.parquet",
+                                      spec["upsert_keys"].get(name)))
         except Exception as e:  # noqa: BLE001 -- report every query, keep going
             line["error"] = _summary(e)
             print(f"{name}: {e}", file=sys.stderr, flush=True)

@@ -155,16 +155,18 @@ def query_text(number: int) -> str:
 
 def make_env(streams: dict[str, tuple[pa.Table, np.ndarray | None]], mode: str, seed: int = 0,
              chunk_rows: int = 0, max_rows: int = 4096, pause_group: str | None = None,
-             pause_at: dict[str, int] | None = None):
+             pause_at: dict[str, int] | None = None, threads: int = 1):
     """A table environment with every stream as a ``flowsql-memory`` table. With ``pause_group``
     each stream pauses at row ``pause_at[name]`` (default: its end) until all have got there (see
-    ``flowsql.connectors.memory``): the benchmark times the refresh after the initial load."""
+    ``flowsql.connectors.memory``): the benchmark times the refresh after the initial load.
+    ``threads`` is the batch runtime's parallelism (the threads of its DuckDB query)."""
     from flowsql.connectors import memory
     from flowsql.table import EnvironmentSettings, TableEnvironment
 
     settings = EnvironmentSettings.in_batch_mode() if mode == "batch" else EnvironmentSettings.in_streaming_mode()
     env = TableEnvironment.create(settings)
     env.get_config().set("flowsql.exec.batch.max-rows", str(max_rows))
+    env.get_config().set("parallelism.default", str(threads))  # DuckDB's threads in batch mode
     rng = random.Random(seed)
     for name, (table, kinds) in streams.items():
         table_id = memory.put(table, kinds)

@@ -116,7 +116,7 @@ class _PauseGroup:
         self.readers: weakref.WeakSet = weakref.WeakSet()
         self.resumed_at: float | None = None
 
-    def join(self, reader: "MemoryReader") -> None:
+    def join(self, reader: MemoryReader) -> None:
         with _lock:
             self.readers.add(reader)
             self.resumed_at = None

@@ -23,7 +23,6 @@ from collections.abc import Callable
 
 import pyarrow as pa
 import pyarrow.compute as pc
-
 from flowsql.common.types import DataType
 from flowsql.planner.expressions import Call, Expr, InputRef, Literal
 

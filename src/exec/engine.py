@@ -21,7 +21,7 @@ import duckdb
 _lock = threading.Lock()
 _database: duckdb.DuckDBPyConnection | None = None
 _pid = -1
-_cursors: "weakref.WeakSet[duckdb.DuckDBPyConnection]" = weakref.WeakSet()  # handed out by ``connect``
+_cursors: weakref.WeakSet[duckdb.DuckDBPyConnection] = weakref.WeakSet()  # handed out by ``connect``
 _functions: set[str] = set()  # registered in ``_database``
 
 

@@ -55,7 +55,7 @@ _lock = threading.Lock()
 # The last failure of each DuckDB function (by name): DuckDB may call the function on one of its own
 # threads, so the error is kept where the evaluator of a connection that installed the name finds it.
 _failures: dict[str, ExecutionError] = {}
-_installed: "weakref.WeakKeyDictionary[Any, set[str]]" = weakref.WeakKeyDictionary()
+_installed: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
 
 
 def register(owner: object, function: PythonFunction) -> str:
@@ -76,12 +76,12 @@ def lookup(key: str) -> PythonFunction:
         raise ExecutionError(f"the Python function {key} is no longer registered") from None
 
 
-def duckdb_name(key: str, arg_types: list[DataType], function: PythonFunction | None = None) -> str:
+def duckdb_name(key: str, arg_types: list[DataType], function: PythonFunction) -> str:
     """One DuckDB function per (function, argument types, result type): DuckDB does not overload
     Python UDFs, and the shared database keeps a registration for the life of the process."""
-    types = list(arg_types) + ([function.result_type] if function is not None else [])
+    types = [*arg_types, function.result_type]
     signature = "_".join(re.sub(r"[^A-Za-z0-9]", "", t.to_duckdb()) for t in types)
-    volatile = "_v" if function is not None and not function.deterministic else ""
+    volatile = "" if function.deterministic else "_v"
     return f"flowsql_udf_{key}__{signature}{volatile}"
 
 

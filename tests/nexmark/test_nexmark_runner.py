@@ -14,6 +14,7 @@ sys.path.insert(0, str(ROOT))
 from flowsql.connectors.nexmark.config import GeneratorConfig
 from flowsql.connectors.nexmark.generator import NexmarkGenerator
 from flowsql.connectors.nexmark.parquet import flat_tables
+
 from nexmark import engines, pyflink_runner
 
 EVENTS = 40_000  # more than one block
@@ -32,12 +33,6 @@ def test_the_csv_for_pyflink_holds_the_same_events(tmp_path):
         for field in expected[kind].schema.names:
             column = rows.column("dateTime" if field == "dateTime" else f"{kind}_{field}")
             assert column.combine_chunks().equals(expected[kind].column(field).combine_chunks()), (kind, field)
-
-
-def test_an_existing_csv_is_reused(tmp_path):
-    path = tmp_path / "events.csv"
-    path.write_text("not regenerated\n")
-    assert pyflink_runner.write_events_csv(10, 0, path).read_text() == "not regenerated\n"
 
 
 def test_flink_statements():

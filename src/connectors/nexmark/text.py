@@ -43,14 +43,12 @@ def four_digits() -> pa.Array:
     return pa.array([f"{i:04d}" for i in range(10_000)])
 
 
-def _url_part(rng: np.random.Generator) -> str:
-    # Beam's nextString(random, 5, '_'): 3 or 4 characters, some of them '_'.
-    chars = rng.integers(0, 27, int(rng.integers(3, 5)))
-    return "".join("_" if c == 26 else chr(ord("a") + c) for c in chars)
-
-
-def _base_url(rng: np.random.Generator) -> str:
-    return ("https://www.nexmark.com/" + "/".join(_url_part(rng) for _ in range(3)) + "/item.htm?query=1")
+def _url_parts(rng: np.random.Generator, n: int) -> list[str]:
+    """``n`` of Beam's nextString(random, 5, '_'): 3 or 4 characters, some of them '_'."""
+    lengths = rng.integers(3, 5, n).tolist()
+    letters = np.frombuffer(b"abcdefghijklmnopqrstuvwxyz_", dtype=np.uint8)[rng.integers(0, 27, 4 * n)]
+    data = letters.tobytes().decode()
+    return [data[4 * i: 4 * i + length] for i, length in enumerate(lengths)]
 
 
 @lru_cache(maxsize=4)
@@ -60,13 +58,13 @@ def channels_and_urls(seed: int) -> tuple[pa.Array, pa.Array]:
     Built once per seed (10 004 entries: a Python loop is fine here)."""
     rng = np.random.default_rng([seed, 0xC4A7])
     channels = list(HOT_CHANNELS) + [f"channel-{i}" for i in range(CHANNELS_NUMBER)]
-    urls = [_base_url(rng) for _ in HOT_CHANNELS]
-    for i in range(CHANNELS_NUMBER):
-        url = _base_url(rng)
-        if rng.integers(0, 10) > 0:
-            reversed_bits = int(f"{i:032b}"[::-1], 2)
-            url += f"&channel_id={abs(reversed_bits - (1 << 32) if reversed_bits >= 1 << 31 else reversed_bits)}"
-        urls.append(url)
+    parts = iter(_url_parts(rng, 3 * len(channels)))
+    urls = [f"https://www.nexmark.com/{next(parts)}/{next(parts)}/{next(parts)}/item.htm?query=1" for _ in channels]
+    with_id = rng.integers(0, 10, CHANNELS_NUMBER) > 0
+    for i in np.flatnonzero(with_id):
+        reversed_bits = int(f"{i:032b}"[::-1], 2)
+        channel_id = reversed_bits - (1 << 32) if reversed_bits >= 1 << 31 else reversed_bits
+        urls[len(HOT_CHANNELS) + i] += f"&channel_id={abs(channel_id)}"
     return pa.array(channels), pa.array(urls)
 
 

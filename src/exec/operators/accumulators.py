@@ -12,14 +12,13 @@ and signs: +1 for +I/+U, -1 for -U/-D) and reads results for a set of group ids.
 
 from __future__ import annotations
 
-import decimal
-
 import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from flowsql.common.types import DataType
+from flowsql.exec.operators import decimal_sum
 from flowsql.exec.state.backend import KeyedState, ValueArrays
 from flowsql.exec.state.key_index import KeyIndex
 from flowsql.planner.expressions import AggregateCall
@@ -41,14 +40,9 @@ class BatchInput:
 
 
 def _signed(column: pa.ChunkedArray, signs: np.ndarray, weight: np.ndarray) -> pa.Array:
-    """value * sign for rows with weight 1, 0/NULL-free elsewhere."""
+    """value * sign for rows with weight 1, 0 elsewhere (integers and floats; decimals: decimal_sum)."""
     factor = pa.array(signs * weight)
     t = column.type
-    if pa.types.is_decimal(t):
-        # multiplying would widen the precision past 38: negate and null out instead
-        wide = column.cast(pa.decimal128(38, t.scale))
-        signed = pc.if_else(pc.less(factor, 0), pc.negate(wide), wide)
-        return pc.if_else(pc.equal(factor, 0), pa.scalar(None, wide.type), signed)
     if pa.types.is_floating(t):
         return pc.multiply(column.cast(pa.float64()), factor.cast(pa.float64()))
     return pc.multiply(column.cast(pa.int64()), factor)
@@ -105,9 +99,11 @@ class SumAccumulator(Accumulator):
         super().__init__(*args)
         t = self.arg_types[0]
         self.kind = "decimal" if t.name == "DECIMAL" else "float" if t.name in ("FLOAT", "DOUBLE") else "int"
-        dtype, default = {"decimal": (object, decimal.Decimal(0)), "float": (np.float64, 0.0),
-                          "int": (np.int64, 0)}[self.kind]
-        self.values.define(self.slot + ".sum", dtype, default)
+        if self.kind == "decimal":  # exact int64 limbs, see decimal_sum
+            decimal_sum.define(self.values, self.slot)
+        else:
+            self.values.define(self.slot + ".sum", np.float64 if self.kind == "float" else np.int64,
+                               0.0 if self.kind == "float" else 0)
         self.values.define(self.slot + ".n", np.int64, 0)
 
     def update(self, batch: BatchInput, weight: np.ndarray) -> None:
@@ -116,44 +112,41 @@ class SumAccumulator(Accumulator):
         counts = np.bincount(batch.ids, weights=batch.signs * valid).astype(np.int64)
         touched = np.flatnonzero(counts != 0) if len(counts) else np.array([], dtype=np.int64)
         self.values[self.slot + ".n"][touched] += counts[touched]
-        if self.kind != "decimal":
-            x = column.fill_null(0).to_numpy(zero_copy_only=False)
-            bound = float(np.abs(x).max()) * len(x) if len(x) else 0.0
-            if self.kind == "float" or bound < 2.0 ** 53:  # float64 sums of these ints are exact
-                sums = np.bincount(batch.ids, weights=x * (batch.signs * valid))
-                nonzero = np.flatnonzero(sums)
-                if self.kind == "int":
-                    self.values[self.slot + ".sum"][nonzero] += sums[nonzero].astype(np.int64)
-                else:
-                    self.values[self.slot + ".sum"][nonzero] += sums[nonzero]
-                return
-        signed = _signed(column.fill_null(0) if self.kind != "decimal" else column, batch.signs, valid)
-        ids, sums = batch.grouped_sum(signed)
-        sums = sums.fill_null(0) if self.kind != "decimal" else sums
         if self.kind == "decimal":
-            py = [decimal.Decimal(0) if v is None else v for v in sums.to_pylist()]
-            arr = self.values[self.slot + ".sum"]
-            with decimal.localcontext() as exact:  # DECIMAL(38, s) sums need more than 28 digits
-                exact.prec = 80
-                arr[ids] = arr[ids] + np.array(py, dtype=object)
-        else:
-            self.values[self.slot + ".sum"][ids] += sums.to_numpy(zero_copy_only=False)
+            decimal_sum.add(self.values, self.slot, batch.ids, column, batch.signs * valid)
+            return
+        x = column.fill_null(0).to_numpy(zero_copy_only=False)
+        bound = float(np.abs(x).max()) * len(x) if len(x) else 0.0
+        if self.kind == "float" or bound < 2.0 ** 53:  # float64 sums of these ints are exact
+            sums = np.bincount(batch.ids, weights=x * (batch.signs * valid))
+            nonzero = np.flatnonzero(sums)
+            if self.kind == "int":
+                self.values[self.slot + ".sum"][nonzero] += sums[nonzero].astype(np.int64)
+            else:
+                self.values[self.slot + ".sum"][nonzero] += sums[nonzero]
+            return
+        signed = _signed(column.fill_null(0), batch.signs, valid)
+        ids, sums = batch.grouped_sum(signed)
+        self.values[self.slot + ".sum"][ids] += sums.fill_null(0).to_numpy(zero_copy_only=False)
 
     def results(self, ids: np.ndarray) -> pa.Array:
         n = self.values[self.slot + ".n"][ids]
-        s = self.values[self.slot + ".sum"][ids]
         out_type = self.call.type.to_arrow()
         fn = self.call.function
         mask = n == 0
         if fn == "SUM0":
             mask = np.zeros(len(ids), dtype=bool)
+        if self.kind == "decimal":
+            scale = self.arg_types[0].scale
+            if fn == "AVG":
+                values = decimal_sum.averages(self.values, self.slot, ids, n, scale, self.call.type.scale)
+            else:
+                values = decimal_sum.results(self.values, self.slot, ids, scale)
+            if mask.any():
+                values = pc.if_else(pa.array(mask), pa.scalar(None, values.type), values)
+            return values.cast(out_type)
+        s = self.values[self.slot + ".sum"][ids]
         if fn == "AVG":
-            if self.kind == "decimal":
-                scale = self.call.type.scale
-                q = decimal.Decimal(1).scaleb(-scale)
-                vals = [None if m else (v / k).quantize(q, rounding=decimal.ROUND_HALF_UP)
-                        for v, k, m in zip(s, n, mask)]
-                return pa.array(vals, out_type)
             if self.kind == "int":
                 with np.errstate(all="ignore"):
                     q = np.where(mask, 0, s) // np.where(mask, 1, n)
@@ -163,9 +156,6 @@ class SumAccumulator(Accumulator):
             with np.errstate(all="ignore"):
                 avg = s / np.where(mask, 1, n)
             return pa.array(avg, pa.float64(), mask=mask).cast(out_type)
-        if self.kind == "decimal":
-            return pa.array([None if m else v for v, m in zip(s, mask)], pa.decimal128(38, self.call.type.scale)
-                            ).cast(out_type)
         arr = pa.array(s, pa.float64() if self.kind == "float" else pa.int64(), mask=mask)
         return arr.cast(out_type, safe=False)
 

@@ -61,6 +61,10 @@ class RegularJoin(Operator):
                 store.value = JoinSideStore(schema)
         self.ttl = tuple(JoinSideTtl(ms, state.value_state(self.operator_id, f"{side}-ttl-due", 0)) if ms else None
                          for ms, side in zip(self.state_ttl_ms, ("left", "right")))
+        # Rows of an insert-only input are never retracted, so they need no fingerprint (join_store).
+        node = getattr(self, "node", None)  # set by the job; absent when a test drives the operator
+        self.fingerprinted = tuple(not i.mode.is_insert_only for i in node.inputs) if node is not None \
+            else (True, True)
         connection = engine.connect()
         self.key_evaluators = [None, None]
         for side in (0, 1):
@@ -116,7 +120,7 @@ class RegularJoin(Operator):
             if self.preserved[other] and len(probe_rows):
                 out += self._transitions(theirs, other, other_entries, signs[probe_rows], n)
         first_new = mine.size
-        mine.add(table, keys, signs, matches)
+        mine.add(table, keys, signs, matches, fingerprint=self.fingerprinted[side])
         if self.ttl[side] is not None:
             self.ttl[side].stamp_from(mine, first_new, now)
         if not out:

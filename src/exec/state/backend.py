@@ -34,9 +34,13 @@ class ValueArrays:
             return
         new_capacity = max(size, self.capacity * 2, 1024)
         for name, arr in self.arrays.items():
-            grown = np.empty(new_capacity, dtype=arr.dtype)
+            default = self.defaults[name]
+            zero = arr.dtype != object and default == 0
+            # np.zeros maps fresh zero pages lazily: the headroom costs nothing until written
+            grown = np.zeros(new_capacity, dtype=arr.dtype) if zero else np.empty(new_capacity, dtype=arr.dtype)
             grown[: self.capacity] = arr
-            grown[self.capacity:] = self.defaults[name]
+            if not zero:
+                grown[self.capacity:] = default
             self.arrays[name] = grown
         self.capacity = new_capacity
 

@@ -31,10 +31,29 @@ class _GrowingIndex:
         self.arrow_type: pa.DataType | None = None  # the key column's type (to decode "int" values)
         self.table = None
         self.chunks: list[np.ndarray] = []  # the values, in id order
+        self.pending: list[pa.Array] = []  # distinct values of a fresh index, not hashed yet
         self.size = 0
+
+    def get_or_insert_distinct(self, dictionary: pa.Array, insert: bool = True) -> np.ndarray:
+        """``get_or_insert`` for distinct values (an Arrow dictionary). Into an empty index they go
+        as they are, ids 0..n-1: converting them to Python objects and hashing them waits for a
+        second lookup, which a one-batch index (e.g. Top-N's row identities) never makes."""
+        if insert and self.size == 0 and self.kind in (None, "object"):
+            self.kind = "object"
+            self.pending.append(dictionary)
+            self.size = len(dictionary)
+            return np.arange(len(dictionary), dtype=np.int64)
+        return self.get_or_insert(_objects(dictionary), insert)
+
+    def _hash_pending(self) -> None:
+        pending, self.pending, self.size = self.pending, [], 0
+        for dictionary in pending:
+            self.get_or_insert(_objects(dictionary))
 
     def get_or_insert(self, values: np.ndarray, insert: bool = True) -> np.ndarray:
         """The id of each value (repeats allowed); unknown values get new ids when ``insert``, else -1."""
+        if self.pending:
+            self._hash_pending()
         kind = "int" if values.dtype == np.int64 else "object"
         if self.table is None:
             if not insert:
@@ -54,6 +73,8 @@ class _GrowingIndex:
 
     def raw_values(self) -> np.ndarray:
         """All values in id order, as hashed (int64 or objects)."""
+        if self.pending:
+            self._hash_pending()
         if len(self.chunks) > 1:
             self.chunks = [np.concatenate(self.chunks)]
         return self.chunks[0] if self.chunks else np.zeros(0, dtype=np.int64)
@@ -104,15 +125,18 @@ def _column_codes(column: pa.Array | pa.ChunkedArray, index: _GrowingIndex, inse
         encoded = encoded.unify_dictionaries().combine_chunks() if encoded.num_chunks > 1 else (
             encoded.chunk(0) if encoded.num_chunks else pa.array([], pa.dictionary(pa.int32(), t)))
     row_index = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
-    dictionary = encoded.dictionary
-    if pa.types.is_string(dictionary.type) or pa.types.is_large_string(dictionary.type):
-        uniques = dictionary.to_numpy(zero_copy_only=False)
-    else:
-        uniques = np.empty(len(dictionary), dtype=object)
-        uniques[:] = dictionary.to_pylist()
-    ids = index.get_or_insert(uniques, insert)
+    ids = index.get_or_insert_distinct(encoded.dictionary, insert)
     codes = np.concatenate([np.where(ids < 0, -1, ids + 1), np.zeros(1, dtype=np.int64)])
     return codes[row_index]  # row_index -1 (NULL) picks the trailing 0
+
+
+def _objects(dictionary: pa.Array) -> np.ndarray:
+    """Arrow values as a numpy object array (str, Decimal, date, ...) for the object hash table."""
+    if pa.types.is_string(dictionary.type) or pa.types.is_large_string(dictionary.type):
+        return dictionary.to_numpy(zero_copy_only=False)
+    objects = np.empty(len(dictionary), dtype=object)
+    objects[:] = dictionary.to_pylist()
+    return objects
 
 
 class KeyIndex:
